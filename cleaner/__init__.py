@@ -1,0 +1,16 @@
+"""cleaner: turn scraped news pages into clean, deduplicated Parquet, explaining every removal."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("cleaner")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0+local"
+
+from cleaner.api import clean_files, clean_text  # noqa: E402
+from cleaner.config import Config  # noqa: E402
+from cleaner.document import Block, Document, Removal, Result  # noqa: E402
+
+__all__ = ["Block", "Config", "Document", "Removal", "Result", "clean_files", "clean_text", "__version__"]

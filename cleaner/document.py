@@ -1,0 +1,215 @@
+"""The data model: a page, its blocks, and the removals made from them.
+
+This module depends on nothing else in the package. Every stage reads a
+`Document` and returns `Removal`s; only `Document.add` records them, so the
+clean text is always the input minus recorded spans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page as a reader found it, before extraction: a text dump or HTML.
+
+    `kind` is "text" or "html"; `content` the decoded dump or markup. `id` is
+    stable and `metadata` holds input fields to pass through to the output.
+    """
+
+    id: str
+    source: str
+    content: str
+    kind: str = "text"
+    url: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One paragraph of a page: a non-blank line of a dump, or an extracted paragraph.
+
+    `index` is the position among the document's blocks; `line` the 1-based
+    line number in the source text (for HTML, the paragraph number).
+    """
+
+    index: int
+    line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A span removed from a block, with why.
+
+    `start`/`end` are code-point offsets into the block text, half-open; a
+    removal covering the whole block has `start == 0 and end == len(text)`.
+    `reason` names the origin (`rule:<pack>/<rule-id>`, `heuristic:<name>`,
+    `repeat:<cluster>`, `lang:<code>`); `detail` is free text.
+    """
+
+    block: int
+    start: int
+    end: int
+    reason: str
+    detail: str
+    text: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "block": self.block,
+            "start": self.start,
+            "end": self.end,
+            "reason": self.reason,
+            "detail": self.detail,
+            "text": self.text,
+        }
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Split a dump into blocks: one per `\\n`-separated line with a non-whitespace character.
+
+    Only `\\n` separates lines (a stray `\\r` stays in the block text so spans
+    map back to the input); a line of white space alone is no block.
+    """
+    blocks = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line and not line.isspace():
+            blocks.append(Block(len(blocks), number, line))
+    return blocks
+
+
+@dataclass(slots=True)
+class Document:
+    """A page moving through the pipeline.
+
+    `id` is stable (derived from the source, never from run order). `metadata`
+    carries input fields passed through to the output. `protected` holds the
+    indexes of blocks a `keep` rule protects from heuristics, language and
+    repeat removal. `removals` is appended to only through `add`.
+    """
+
+    id: str
+    source: str
+    text: str
+    url: str | None = None
+    site: str | None = None
+    lang: str | None = None
+    blocks: list[Block] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    protected: set[int] = field(default_factory=set)
+    removals: list[Removal] = field(default_factory=list)
+    packs: tuple[str, ...] = ()
+    _whole: set[int] = field(default_factory=set, repr=False)
+
+    @classmethod
+    def from_text(
+        cls,
+        text: str,
+        *,
+        id: str,
+        source: str,
+        url: str | None = None,
+        site: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        blocks: list[Block] | None = None,
+    ) -> Document:
+        """Make a document; blocks default to the dump's lines (`split_blocks`)."""
+        return cls(
+            id=id,
+            source=source,
+            text=text,
+            url=url,
+            site=site,
+            blocks=split_blocks(text) if blocks is None else blocks,
+            metadata=dict(metadata or {}),
+        )
+
+    def is_removed(self, index: int) -> bool:
+        """True when block `index` is removed whole."""
+        return index in self._whole
+
+    def is_kept(self, index: int) -> bool:
+        """True when block `index` is not removed whole (it may have lost a span)."""
+        return index not in self._whole
+
+    def kept_indexes(self) -> list[int]:
+        return [b.index for b in self.blocks if b.index not in self._whole]
+
+    def add(self, removals: list[Removal] | tuple[Removal, ...]) -> None:
+        """Record removals; a removal inside an already removed block is ignored."""
+        for removal in removals:
+            block = self.blocks[removal.block]
+            if removal.block in self._whole:
+                continue
+            if not 0 <= removal.start < removal.end <= len(block.text):
+                raise ValueError(f"span {removal.start}:{removal.end} outside block {removal.block}")
+            self.removals.append(removal)
+            if removal.start == 0 and removal.end == len(block.text):
+                self._whole.add(removal.block)
+
+    def remove_block(self, index: int, reason: str, detail: str = "") -> Removal:
+        """Make (not record) the removal of a whole block."""
+        text = self.blocks[index].text
+        return Removal(index, 0, len(text), reason, detail, text)
+
+    def kept_text(self, index: int) -> str:
+        """The block's text minus recorded partial spans ('' if removed whole)."""
+        if index in self._whole:
+            return ""
+        text = self.blocks[index].text
+        spans = sorted((r.start, r.end) for r in self.removals if r.block == index)
+        if not spans:
+            return text
+        pieces, cursor = [], 0
+        for start, end in spans:
+            if start > cursor:
+                pieces.append(text[cursor:start])
+            cursor = max(cursor, end)
+        pieces.append(text[cursor:])
+        return "".join(pieces)
+
+    def clean_text(self) -> str:
+        """Kept blocks in order, one paragraph per line; blocks emptied by spans are left out."""
+        kept = (self.kept_text(b.index) for b in self.blocks if b.index not in self._whole)
+        return "\n".join(t for t in kept if t and not t.isspace())
+
+    def sorted_removals(self) -> list[Removal]:
+        return sorted(self.removals, key=lambda r: (r.block, r.start, r.end))
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What cleaning one document gives: the clean text and every removal, in block order."""
+
+    id: str
+    source: str
+    url: str | None
+    site: str | None
+    lang: str | None
+    text: str
+    removed: tuple[Removal, ...]
+    raw_chars: int
+    metadata: dict[str, Any] = field(default_factory=dict)
+    dup_cluster: str | None = None
+    dup_rank: int | None = None
+
+    @property
+    def clean_chars(self) -> int:
+        return len(self.text)
+
+    @classmethod
+    def of(cls, doc: Document) -> Result:
+        return cls(
+            id=doc.id,
+            source=doc.source,
+            url=doc.url,
+            site=doc.site,
+            lang=doc.lang,
+            text=doc.clean_text(),
+            removed=tuple(doc.sorted_removals()),
+            raw_chars=len(doc.text),
+            metadata=doc.metadata,
+        )

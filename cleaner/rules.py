@@ -1,0 +1,352 @@
+"""Rule packs: load, validate, choose and apply per-site and generic TOML packs.
+
+A pack is data (see README, "Rule packs"). Loading checks everything a pack
+says, so a malformed pack fails at start-up with its file and rule named,
+never halfway through a run. Regexes use the `regex` module with a timeout:
+a pattern that runs too long on one block counts as no match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import regex
+
+from cleaner.document import Document, Removal, split_blocks
+from cleaner.errors import RulePackError
+
+REGEX_TIMEOUT_S = 0.25
+PACK_KEYS = {"id", "site", "domains", "detect", "description", "always"}
+RULE_KEYS = {
+    "drop": {"id", "regex", "description"},
+    "cut": {"id", "marker", "remove", "description"},
+    "keep": {"id", "regex", "description"},
+}
+EXAMPLE_KEYS = {"input", "expect", "url", "description"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a pack: `kind` is drop, cut or keep; `remove` is set for cuts only."""
+
+    kind: str
+    id: str
+    pattern: Any
+    remove: str | None = None
+    description: str = ""
+
+    def matches(self, text: str) -> bool:
+        try:
+            return self.pattern.search(text, timeout=REGEX_TIMEOUT_S) is not None
+        except TimeoutError:
+            return False
+
+
+@dataclass(frozen=True)
+class Example:
+    input: str
+    expect: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """A validated pack. A pack with neither `domains` nor `detect` (or `always = true`) applies to every page."""
+
+    id: str
+    path: str
+    sha256: str
+    site: str | None
+    domains: tuple[str, ...]
+    detect: tuple[Any, ...]
+    always: bool
+    drops: tuple[Rule, ...]
+    cuts: tuple[Rule, ...]
+    keeps: tuple[Rule, ...]
+    examples: tuple[Example, ...]
+    description: str = ""
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.drops + self.cuts + self.keeps
+
+    def applies_to_host(self, host: str) -> bool:
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+    def detected_in(self, text: str) -> bool:
+        for pattern in self.detect:
+            try:
+                if pattern.search(text, timeout=REGEX_TIMEOUT_S):
+                    return True
+            except TimeoutError:
+                continue
+        return False
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """All loaded packs, in a fixed order: generic packs first, then site packs, each by id."""
+
+    packs: tuple[RulePack, ...] = field(default_factory=tuple)
+
+    def select(self, doc: Document) -> list[RulePack]:
+        """Choose the packs for a page: generic ones always; a site pack by URL host, by
+        `doc.site` naming its site or id, or (only when the page has no URL) by `detect`."""
+        host = url_host(doc.url)
+        chosen = []
+        for pack in self.packs:
+            if pack.always:
+                chosen.append(pack)
+            elif doc.site is not None and doc.site in (pack.site, pack.id, *pack.domains):
+                chosen.append(pack)
+            elif host:
+                if pack.applies_to_host(host):
+                    chosen.append(pack)
+            elif pack.detect and pack.detected_in(doc.text):
+                chosen.append(pack)
+        return chosen
+
+    def by_id(self, pack_id: str) -> RulePack:
+        for pack in self.packs:
+            if pack.id == pack_id:
+                return pack
+        raise KeyError(pack_id)
+
+    def manifest(self) -> list[dict[str, str]]:
+        """Each pack's id, file name and content hash, for the output's file metadata."""
+        return [{"id": p.id, "file": Path(p.path).name, "sha256": p.sha256} for p in self.packs]
+
+
+def url_host(url: str | None) -> str:
+    if not url:
+        return ""
+    try:
+        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+    except ValueError:
+        return ""
+    return host.lower().removeprefix("www.")
+
+
+def apply_packs(packs: list[RulePack], doc: Document) -> tuple[list[Removal], set[int]]:
+    """Return the removals the packs' drop and cut rules make, and the blocks keep rules protect.
+
+    Drop rules are searched in each block (anchors are the pattern's own); a
+    cut removes its first marker block and everything after (`after`) or
+    before (`before`) it. Keep rules never undo a pack's drop; they only
+    protect the block from later stages.
+    """
+    removals: list[Removal] = []
+    protected: set[int] = set()
+    removed: set[int] = set()
+    for pack in packs:
+        for rule in pack.cuts:
+            marker = next((b.index for b in doc.blocks if rule.matches(b.text)), None)
+            if marker is None:
+                continue
+            span = range(marker, len(doc.blocks)) if rule.remove == "after" else range(0, marker + 1)
+            for index in span:
+                if index not in removed:
+                    removed.add(index)
+                    detail = "cut marker" if index == marker else f"{rule.remove} cut marker"
+                    removals.append(doc.remove_block(index, f"rule:{pack.id}/{rule.id}", detail))
+        for block in doc.blocks:
+            if block.index in removed:
+                continue
+            for rule in pack.drops:
+                if rule.matches(block.text):
+                    removed.add(block.index)
+                    removals.append(doc.remove_block(block.index, f"rule:{pack.id}/{rule.id}", "drop"))
+                    break
+        for block in doc.blocks:
+            if any(rule.matches(block.text) for rule in pack.keeps):
+                protected.add(block.index)
+    removals.sort(key=lambda r: r.block)
+    return removals, protected
+
+
+def run_example(pack: RulePack, example: Example) -> str:
+    """Clean an example's input with this pack alone (no heuristics) and return the text."""
+    doc = Document.from_text(example.input, id="example", source=pack.path, url=example.url)
+    removals, _ = apply_packs([pack], doc)
+    doc.add(removals)
+    return doc.clean_text()
+
+
+def builtin_rules_dir() -> Path:
+    """The packs shipped with the package (mapped into the wheel as `cleaner/rules`)."""
+    packaged = resources.files("cleaner") / "rules"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def pack_files(directory: Path) -> list[Path]:
+    return sorted(directory.rglob("*.toml"))
+
+
+def load_ruleset(extra_dirs: list[str] | tuple[str, ...] = (), *, builtin: bool = True) -> RuleSet:
+    """Load the shipped packs plus every `*.toml` under each extra directory (or file).
+
+    Fails with RulePackError on the first malformed pack or a pack id used twice.
+    """
+    files: list[Path] = pack_files(builtin_rules_dir()) if builtin else []
+    for extra in extra_dirs:
+        path = Path(extra)
+        if path.is_file():
+            files.append(path)
+        elif path.is_dir():
+            files.extend(pack_files(path))
+        else:
+            raise RulePackError(str(path), None, "no such rule file or directory")
+    packs: dict[str, RulePack] = {}
+    for path in files:
+        pack = load_pack(path)
+        if pack.id in packs:
+            raise RulePackError(str(path), None, f"pack id {pack.id!r} already defined in {packs[pack.id].path}")
+        packs[pack.id] = pack
+    ordered = sorted(packs.values(), key=lambda p: (not p.always, p.id))
+    return RuleSet(tuple(ordered))
+
+
+def load_pack(path: Path) -> RulePack:
+    """Parse and validate one pack file."""
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except OSError as exc:
+        raise RulePackError(str(path), None, f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RulePackError(str(path), None, f"not UTF-8: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RulePackError(str(path), None, f"not valid TOML: {exc}") from None
+    return _build_pack(str(path), hashlib.sha256(raw).hexdigest(), data)
+
+
+def _build_pack(path: str, sha256: str, data: dict[str, Any]) -> RulePack:
+    unknown = set(data) - {"pack", "drop", "cut", "keep", "example"}
+    if unknown:
+        raise RulePackError(path, None, f"unknown table(s): {', '.join(sorted(unknown))}")
+    head = data.get("pack")
+    if not isinstance(head, dict):
+        raise RulePackError(path, None, "missing [pack] table")
+    _check_keys(path, None, head, PACK_KEYS, "[pack]")
+    pack_id = head.get("id")
+    if not isinstance(pack_id, str) or not regex.fullmatch(r"[a-z0-9][a-z0-9._-]*", pack_id):
+        raise RulePackError(path, None, "[pack] id must be a lower-case name (letters, digits, . _ -)")
+    domains = tuple(d.lower() for d in _str_list(path, None, head, "domains"))
+    detect = tuple(_compile(path, "pack.detect", p) for p in _str_list(path, None, head, "detect"))
+    always = head.get("always", not domains and not detect)
+    if not isinstance(always, bool):
+        raise RulePackError(path, None, "[pack] always must be true or false")
+    rules: dict[str, list[Rule]] = {"drop": [], "cut": [], "keep": []}
+    seen: set[str] = set()
+    for kind, items in ((k, data.get(k, [])) for k in rules):
+        if not isinstance(items, list):
+            raise RulePackError(path, None, f"{kind} must be an array of tables ([[{kind}]])")
+        for n, item in enumerate(items, start=1):
+            rules[kind].append(_build_rule(path, kind, n, item, seen))
+    examples = []
+    for n, item in enumerate(data.get("example", []), start=1):
+        name = f"example #{n}"
+        if not isinstance(item, dict):
+            raise RulePackError(path, name, "must be a table")
+        _check_keys(path, name, item, EXAMPLE_KEYS, name)
+        if not isinstance(item.get("input"), str) or not isinstance(item.get("expect"), str):
+            raise RulePackError(path, name, "needs string `input` and `expect`")
+        examples.append(Example(item["input"], item["expect"], item.get("url")))
+    return RulePack(
+        id=pack_id,
+        path=path,
+        sha256=sha256,
+        site=head.get("site") or (domains[0] if domains else None),
+        domains=domains,
+        detect=detect,
+        always=always,
+        drops=tuple(rules["drop"]),
+        cuts=tuple(rules["cut"]),
+        keeps=tuple(rules["keep"]),
+        examples=tuple(examples),
+        description=str(head.get("description", "")),
+    )
+
+
+def _build_rule(path: str, kind: str, n: int, item: Any, seen: set[str]) -> Rule:
+    if not isinstance(item, dict):
+        raise RulePackError(path, f"{kind} #{n}", "must be a table")
+    rule_id = item.get("id")
+    name = f"{kind} {rule_id!r}" if isinstance(rule_id, str) else f"{kind} #{n}"
+    if not isinstance(rule_id, str) or not regex.fullmatch(r"[a-z0-9][a-z0-9_-]*", rule_id):
+        raise RulePackError(path, name, "id must be a kebab-case name")
+    if rule_id in seen:
+        raise RulePackError(path, name, "rule id used twice in this pack")
+    seen.add(rule_id)
+    _check_keys(path, name, item, RULE_KEYS[kind], name)
+    field_name = "marker" if kind == "cut" else "regex"
+    source = item.get(field_name)
+    if not isinstance(source, str) or not source:
+        raise RulePackError(path, name, f"needs a non-empty string `{field_name}`")
+    remove = None
+    if kind == "cut":
+        remove = item.get("remove", "after")
+        if remove not in ("after", "before"):
+            raise RulePackError(path, name, "remove must be 'after' or 'before'")
+    return Rule(kind, rule_id, _compile(path, name, source), remove, str(item.get("description", "")))
+
+
+def _compile(path: str, name: str, source: str) -> Any:
+    try:
+        return regex.compile(source, regex.V1)
+    except regex.error as exc:
+        raise RulePackError(path, name, f"bad regex {source!r}: {exc}") from None
+
+
+def _check_keys(path: str, name: str | None, table: dict, allowed: set[str], label: str) -> None:
+    unknown = set(table) - allowed
+    if unknown:
+        raise RulePackError(path, name, f"unknown key(s) in {label}: {', '.join(sorted(unknown))}")
+
+
+def _str_list(path: str, name: str | None, table: dict, key: str) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RulePackError(path, name, f"{key} must be a list of strings")
+    return value
+
+
+def check_examples(pack: RulePack) -> list[str]:
+    """Problems with a pack's examples: a failing example, or a rule no example exercises."""
+    problems = []
+    exercised: set[str] = set()
+    for n, example in enumerate(pack.examples, start=1):
+        got = run_example(pack, example)
+        if got != example.expect:
+            problems.append(f"example #{n}: expected {example.expect!r}, got {got!r}")
+        doc = Document.from_text(example.input, id="example", source=pack.path)
+        removals, protected = apply_packs([pack], doc)
+        exercised |= {r.reason.split("/", 1)[1] for r in removals}
+        exercised |= {k.id for k in pack.keeps for i in protected if k.matches(doc.blocks[i].text)}
+    for rule in pack.rules:
+        if rule.id not in exercised:
+            problems.append(f"rule {rule.id!r} ({rule.kind}) is exercised by no example")
+    return problems
+
+
+__all__ = [
+    "Example",
+    "Rule",
+    "RulePack",
+    "RuleSet",
+    "apply_packs",
+    "check_examples",
+    "load_pack",
+    "load_ruleset",
+    "run_example",
+    "split_blocks",
+    "url_host",
+]
