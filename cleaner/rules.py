@@ -22,7 +22,7 @@ from cleaner.document import Document, Removal, split_blocks
 from cleaner.errors import RulePackError
 
 REGEX_TIMEOUT_S = 0.25
-PACK_KEYS = {"id", "site", "domains", "detect", "description", "always"}
+PACK_KEYS = {"id", "site", "domains", "detect", "description", "always", "prune_xpath"}
 RULE_KEYS = {
     "drop": {"id", "regex", "description"},
     "cut": {"id", "marker", "remove", "description"},
@@ -71,6 +71,7 @@ class RulePack:
     keeps: tuple[Rule, ...]
     examples: tuple[Example, ...]
     description: str = ""
+    prune_xpath: tuple[str, ...] = ()
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -273,6 +274,7 @@ def _build_pack(path: str, sha256: str, data: dict[str, Any]) -> RulePack:
         keeps=tuple(rules["keep"]),
         examples=tuple(examples),
         description=str(head.get("description", "")),
+        prune_xpath=tuple(_str_list(path, None, head, "prune_xpath")),
     )
 
 
