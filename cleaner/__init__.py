@@ -9,8 +9,8 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+local"
 
-from cleaner.api import clean_files, clean_text  # noqa: E402
-from cleaner.config import Config  # noqa: E402
-from cleaner.document import Block, Document, Removal, Result  # noqa: E402
+from cleaner.api import clean_files, clean_text
+from cleaner.config import Config
+from cleaner.document import Block, Document, Removal, Result
 
-__all__ = ["Block", "Config", "Document", "Removal", "Result", "clean_files", "clean_text", "__version__"]
+__all__ = ["Block", "Config", "Document", "Removal", "Result", "__version__", "clean_files", "clean_text"]

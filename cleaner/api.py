@@ -13,16 +13,14 @@ from cleaner.document import Document, Result
 
 @functools.lru_cache(maxsize=8)
 def _pipeline(config_key: str):
-    from cleaner.pipeline import Pipeline
-
     import json
+
+    from cleaner.pipeline import Pipeline
 
     return Pipeline.from_config(Config(**json.loads(config_key)))
 
 
-def clean_text(
-    text: str, url: str | None = None, site: str | None = None, *, config: Config | None = None
-) -> Result:
+def clean_text(text: str, url: str | None = None, site: str | None = None, *, config: Config | None = None) -> Result:
     """Clean one page dump and return its clean text and every removal.
 
     >>> r = clean_text("Home\\nA sentence of the article, long enough to keep it.\\nRead More")

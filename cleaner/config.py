@@ -36,6 +36,7 @@ class Config:
     url_column: str = "url"
     extract_timeout: float = 5.0
     row_group_size: int = 1000
+    shard_size: int = 10000
     engine: str = "local"
     ray_address: str | None = None
 

@@ -102,9 +102,7 @@ class RuleSet:
         host = url_host(doc.url)
         chosen = []
         for pack in self.packs:
-            if pack.always:
-                chosen.append(pack)
-            elif doc.site is not None and doc.site in (pack.site, pack.id, *pack.domains):
+            if pack.always or (doc.site is not None and doc.site in (pack.site, pack.id, *pack.domains)):
                 chosen.append(pack)
             elif host:
                 if pack.applies_to_host(host):

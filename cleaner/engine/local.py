@@ -1,0 +1,258 @@
+"""The local engine: in-process (`--workers 1`) or a process pool, streaming and in input order.
+
+It only moves data: pages from the readers go to workers in batches, at most
+a few batches in flight (memory does not grow with the input), outcomes come
+back in input order and go to the writer. With repeats on, a first pass
+fingerprints every page to build the corpus index; the second pass cleans.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from cleaner.config import Config
+from cleaner.document import Page, Result
+from cleaner.engine import worker
+from cleaner.engine.output import open_output
+from cleaner.engine.summary import RunSummary, reason_key
+from cleaner.errors import CleanerError
+
+log = logging.getLogger("cleaner")
+BATCH_SIZE = 32
+
+
+class ErrorLog:
+    """Reports each unreadable input or failed page: a log line, a count, and a JSON line with `--errors`."""
+
+    def __init__(self, summary: RunSummary, path: str | None):
+        self.summary = summary
+        self.file = open(path, "w", encoding="utf-8") if path else None  # noqa: SIM115
+
+    def issue(self, issue: Any) -> None:
+        if issue.fatal:
+            self.summary.read_errors += 1
+            log.error("%s: %s", issue.source, issue.message)
+            self._write({"source": issue.source, "id": None, "stage": "read", "message": issue.message})
+        else:
+            self.summary.warnings += 1
+            log.warning("%s: %s", issue.source, issue.message)
+
+    def failure(self, failure: worker.Failure) -> None:
+        self.summary.failed += 1
+        log.error("%s: %s failed: %s", failure.source, failure.stage, failure.message)
+        self._write(failure.as_dict())
+
+    def _write(self, record: dict[str, Any]) -> None:
+        if self.file:
+            self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self.file.flush()
+
+    def close(self) -> None:
+        if self.file:
+            self.file.close()
+
+
+def recorded_config(config: Config) -> dict[str, Any]:
+    """The settings that shape the output (not how the run was executed), for file metadata."""
+    skip = {"workers", "errors", "max_errors", "engine", "ray_address", "limit"}
+    return {k: v for k, v in config.as_dict().items() if k not in skip}
+
+
+def run_local(paths: list[str], output: str, config: Config, *, progress: bool | None = None) -> RunSummary:
+    """Clean every page under `paths` into `output`; see `cleaner.engine.run`."""
+    from cleaner import __version__
+    from cleaner.rules import load_ruleset
+
+    start = time.perf_counter()
+    summary = RunSummary()
+    errors = ErrorLog(summary, config.errors)
+    ruleset = load_ruleset(config.rules)
+    index = _load_or_build_index(paths, config, progress)
+    file_metadata = {
+        "tool": "cleaner",
+        "version": __version__,
+        "config": recorded_config(config),
+        "rule_packs": ruleset.manifest(),
+        "index": getattr(index, "description", lambda: None)() if index is not None else None,
+    }
+    out = open_output(output, config, file_metadata)
+    try:
+        with _executor(config, index) as submit:
+            pages = _pages(paths, config, errors, out.skip)
+            bar = tqdm(desc="cleaning", unit="doc", disable=_no_bar(progress), mininterval=0.5)
+            for ordinal, outcome in _map(pages, worker.clean_batch, submit, config.workers):
+                bar.update(1)
+                summary.documents += 1
+                if isinstance(outcome, worker.Failure):
+                    errors.failure(outcome)
+                elif _keep(outcome, config, index, summary):
+                    out.write(ordinal, _flag_duplicate(outcome, index))
+                if config.max_errors is not None and summary.errors > config.max_errors:
+                    summary.gave_up = True
+                    log.error("giving up: more than %d errors (--max-errors)", config.max_errors)
+                    break
+            bar.close()
+        summary.skipped_shards = out.skipped
+        if summary.gave_up:
+            out.abort()
+        else:
+            out.close()
+    except BaseException:
+        out.abort()
+        raise
+    finally:
+        errors.close()
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _keep(result: Result, config: Config, index: Any, summary: RunSummary) -> bool:
+    """Count the result and decide whether it is written (`--min-words`, `--drop-duplicates`)."""
+    if config.min_words and len(result.text.split()) < config.min_words:
+        summary.too_short += 1
+        return False
+    if config.drop_duplicates and index is not None:
+        dup = index.duplicate(result.id)
+        if dup is not None and dup[1] > 0:
+            summary.duplicates_dropped += 1
+            return False
+    summary.written += 1
+    summary.empty += not result.text
+    summary.raw_chars += result.raw_chars
+    summary.clean_chars += result.clean_chars
+    summary.reasons.update(reason_key(r.reason) for r in result.removed)
+    return True
+
+
+def _flag_duplicate(result: Result, index: Any) -> Result:
+    if index is None:
+        return result
+    dup = index.duplicate(result.id)
+    if dup is None:
+        return result
+    from dataclasses import replace
+
+    return replace(result, dup_cluster=dup[0], dup_rank=dup[1])
+
+
+def _load_or_build_index(paths: list[str], config: Config, progress: bool | None) -> Any:
+    """The corpus index: loaded with `--index`, built by a first pass when repeats are on, else None."""
+    if not config.repeats or "repeats" in config.disable:
+        return None
+    from cleaner.dedup import CorpusIndex
+
+    params = worker.dedup_params(config)
+    if config.index:
+        return CorpusIndex.load(config.index, params)
+    return build_index(paths, config, progress=progress)
+
+
+def build_index(paths: list[str], config: Config, *, progress: bool | None = None) -> Any:
+    """Pass 1: fingerprint every readable page and build the corpus index (failures are reported in pass 2)."""
+    from cleaner.dedup import CorpusIndex
+
+    params = worker.dedup_params(config)
+    with _executor(config, None) as submit:
+        pages = _pages(paths, config, None, lambda ordinal: False)
+        bar = tqdm(desc="fingerprinting", unit="doc", disable=_no_bar(progress), mininterval=0.5)
+
+        def fingerprints() -> Iterator[Any]:
+            for _, outcome in _map(pages, worker.fingerprint_batch, submit, config.workers):
+                bar.update(1)
+                if not isinstance(outcome, worker.Failure):
+                    yield outcome
+
+        index = CorpusIndex.build(fingerprints(), params)
+        bar.close()
+    return index
+
+
+def _pages(
+    paths: list[str], config: Config, errors: ErrorLog | None, skip: Callable[[int], bool]
+) -> Iterator[tuple[int, Page]]:
+    """Number the readable pages in input order (up to `--limit`), reporting read issues once."""
+    from cleaner.io.readers import ReadIssue, iter_pages
+
+    ordinal = 0
+    for item in iter_pages(paths, config):
+        if isinstance(item, ReadIssue):
+            if errors is not None:
+                errors.issue(item)
+            continue
+        if config.limit is not None and ordinal >= config.limit:
+            return
+        if not skip(ordinal):
+            yield ordinal, item
+        ordinal += 1
+
+
+def _map(
+    pages: Iterable[tuple[int, Page]],
+    fn: Callable[[list[Page]], list[Any]],
+    submit: Callable[..., Any],
+    workers: int,
+) -> Iterator[tuple[int, Any]]:
+    """Apply `fn` to batches of pages, a bounded number in flight, yielding outcomes in input order."""
+    in_flight: deque[tuple[list[int], Any]] = deque()
+    limit = max(2, 2 * workers)
+    batch: list[tuple[int, Page]] = []
+
+    def drain(until: int) -> Iterator[tuple[int, Any]]:
+        while len(in_flight) > until:
+            ordinals, future = in_flight.popleft()
+            yield from zip(ordinals, future.result(), strict=True)
+
+    for item in pages:
+        batch.append(item)
+        if len(batch) >= BATCH_SIZE:
+            in_flight.append(([o for o, _ in batch], submit(fn, [p for _, p in batch])))
+            batch = []
+            yield from drain(limit)
+    if batch:
+        in_flight.append(([o for o, _ in batch], submit(fn, [p for _, p in batch])))
+    yield from drain(0)
+
+
+class _Done:
+    """A finished value with the `Future.result()` interface, for in-process runs."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def result(self) -> Any:
+        return self.value
+
+
+@contextmanager
+def _executor(config: Config, index: Any) -> Iterator[Callable[..., Any]]:
+    """Yield a `submit(fn, arg)`: in-process for one worker, a process pool otherwise."""
+    if config.workers <= 1:
+        worker.init_worker(config, index)
+        yield lambda fn, arg: _Done(fn(arg))
+        return
+    context = get_context("forkserver")
+    with ProcessPoolExecutor(
+        max_workers=config.workers, mp_context=context, initializer=worker.init_worker, initargs=(config, index)
+    ) as pool:
+        yield pool.submit
+
+
+def _no_bar(progress: bool | None) -> bool | None:
+    return None if progress is None else not progress
+
+
+def check_paths(paths: list[str]) -> None:
+    """Refuse a run where no input path exists at all (a usage error, not a per-file one)."""
+    if paths and not any(Path(p).exists() for p in paths):
+        raise CleanerError(f"no such input: {', '.join(paths)}")

@@ -1,0 +1,97 @@
+"""What one worker does to a batch of pages: the same functions in-process, in a pool, or on Ray.
+
+The worker holds one `Pipeline` (rule packs loaded once) and, in pass 2, the
+corpus index. A page that fails is returned as a `Failure`, never raised, so
+one bad page cannot stop a batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from cleaner.config import Config
+from cleaner.document import Page, Result
+from cleaner.errors import CleanerError
+from cleaner.pipeline import Pipeline
+
+_state: dict[str, Any] = {}
+RESET_EVERY = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A page that could not be cleaned: where it came from and why."""
+
+    source: str
+    id: str | None
+    stage: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def init_worker(config: Config, index: object | None = None) -> None:
+    """Build this process's pipeline once (called as a pool initializer or in-process)."""
+    _state["pipeline"] = Pipeline.from_config(config, index)
+    _state["pages"] = 0
+
+
+def _pipeline() -> Pipeline:
+    return _state["pipeline"]
+
+
+def _document(page: Page):
+    from cleaner.extract import to_document
+
+    pipeline = _pipeline()
+    _state["pages"] += 1
+    if _state["pages"] % RESET_EVERY == 0:
+        from cleaner.extract import reset_extraction_caches
+
+        reset_extraction_caches()
+    return to_document(page, pipeline.ruleset, timeout=pipeline.config.extract_timeout)
+
+
+def _guarded(page: Page, work) -> Any:
+    stage = "extract"
+    try:
+        doc = _document(page)
+        stage = "clean"
+        return work(doc)
+    except CleanerError as exc:
+        return Failure(page.source, page.id, stage, getattr(exc, "message", str(exc)))
+    except Exception as exc:  # noqa: BLE001 - reported per page, the run goes on
+        return Failure(page.source, page.id, stage, f"internal error: {type(exc).__name__}: {exc}")
+
+
+def clean_batch(pages: list[Page]) -> list[Result | Failure]:
+    """Pass 2 (or the only pass): clean each page."""
+    pipeline = _pipeline()
+    return [_guarded(page, pipeline.clean) for page in pages]
+
+
+def fingerprint_batch(pages: list[Page]) -> list[Any]:
+    """Pass 1: run the per-document stages, then fingerprint blocks and document for the corpus index."""
+    from cleaner.dedup import fingerprint
+
+    pipeline = _pipeline()
+    params = dedup_params(pipeline.config)
+
+    def work(doc):
+        return fingerprint(pipeline.run(doc), params)
+
+    return [_guarded(page, work) for page in pages]
+
+
+def dedup_params(config: Config):
+    from cleaner.dedup import DedupParams
+
+    return DedupParams(
+        repeat_min_docs=config.repeat_min_docs,
+        repeat_min_docs_corpus=config.repeat_min_docs_corpus,
+        dup_threshold=config.dup_threshold,
+        num_perm=config.num_perm,
+    )

@@ -1,0 +1,187 @@
+"""Parquet output: streamed row groups, zstd, written under a temporary name and renamed into place.
+
+A file is complete or absent: rows go to `<name>.tmp-<pid>` and only `close()`
+renames it to the final name; `abort()` (or an exception inside `with`) removes
+it. Nothing here depends on wall-clock time, so the same rows give the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cleaner.document import Result
+
+REMOVAL_TYPE = pa.struct(
+    [
+        ("block", pa.int32()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+        ("text", pa.string()),
+    ]
+)
+
+BASE_FIELDS = [
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("source", pa.string()),
+    pa.field("url", pa.string()),
+    pa.field("site", pa.string()),
+    pa.field("lang", pa.string()),
+    pa.field("text", pa.string()),
+    pa.field("raw_chars", pa.int64()),
+    pa.field("clean_chars", pa.int64()),
+    pa.field("removed", pa.list_(REMOVAL_TYPE)),
+    pa.field("dup_cluster", pa.string()),
+    pa.field("dup_rank", pa.int32()),
+]
+BASE_NAMES = {f.name for f in BASE_FIELDS}
+EXTRA_METADATA = "metadata_extra"
+METADATA_KEY = b"cleaner"
+
+
+def result_row(result: Result) -> dict[str, Any]:
+    """The output row of one result, metadata fields beside the fixed columns."""
+    row = {
+        "id": result.id,
+        "source": result.source,
+        "url": result.url,
+        "site": result.site,
+        "lang": result.lang,
+        "text": result.text,
+        "raw_chars": result.raw_chars,
+        "clean_chars": result.clean_chars,
+        "removed": [r.as_dict() for r in result.removed],
+        "dup_cluster": result.dup_cluster,
+        "dup_rank": result.dup_rank,
+    }
+    for key, value in result.metadata.items():
+        name = key if key not in BASE_NAMES and key != EXTRA_METADATA else f"meta_{key}"
+        row[name] = value
+    return row
+
+
+def _metadata_fields(rows: list[dict[str, Any]]) -> list[pa.Field]:
+    """Columns for the metadata keys of the first row group, typed from their values."""
+    names: list[str] = []
+    for row in rows:
+        names.extend(k for k in row if k not in BASE_NAMES and k not in names)
+    fields = []
+    for name in sorted(names):
+        values = [row.get(name) for row in rows]
+        try:
+            kind = pa.array(values).type
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            kind = pa.string()
+        fields.append(pa.field(name, pa.string() if pa.types.is_null(kind) else kind))
+    return fields
+
+
+class ParquetSink:
+    """Write results to one Parquet file in row groups of `row_group_size`.
+
+    The schema is fixed by the first row group: metadata keys first seen later,
+    or values that do not fit their column, go to a JSON `metadata_extra` column
+    rather than being lost.
+    """
+
+    def __init__(self, path: str | Path, *, file_metadata: dict[str, Any], row_group_size: int = 1000):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+        self.row_group_size = max(1, row_group_size)
+        self.file_metadata = {METADATA_KEY: json.dumps(file_metadata, sort_keys=True).encode()}
+        self.rows: list[dict[str, Any]] = []
+        self.writer: pq.ParquetWriter | None = None
+        self.schema: pa.Schema | None = None
+        self.count = 0
+
+    def __enter__(self) -> ParquetSink:
+        return self
+
+    def __exit__(self, kind, value, tb) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
+
+    def write(self, result: Result) -> None:
+        self.rows.append(result_row(result))
+        self.count += 1
+        if len(self.rows) >= self.row_group_size:
+            self._flush()
+
+    def write_all(self, results: Iterable[Result]) -> None:
+        for result in results:
+            self.write(result)
+
+    def _flush(self) -> None:
+        if self.writer is None:
+            meta_fields = _metadata_fields(self.rows)
+            self.schema = pa.schema(
+                [*BASE_FIELDS, *meta_fields, pa.field(EXTRA_METADATA, pa.string())],
+                metadata=self.file_metadata,
+            )
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
+        if self.rows:
+            self.writer.write_table(self._table(self.rows), row_group_size=self.row_group_size)
+        self.rows = []
+
+    def _table(self, rows: list[dict[str, Any]]) -> pa.Table:
+        assert self.schema is not None
+        columns = []
+        extras: list[dict[str, Any]] = [{} for _ in rows]
+        for field in self.schema:
+            if field.name == EXTRA_METADATA:
+                continue
+            values = [row.get(field.name) for row in rows]
+            try:
+                columns.append(pa.array(values, type=field.type))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                if field.name in BASE_NAMES:
+                    raise
+                cast = []
+                for extra, value in zip(extras, values, strict=True):
+                    try:
+                        pa.array([value], type=field.type)
+                        cast.append(value)
+                    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                        extra[field.name] = value
+                        cast.append(None)
+                columns.append(pa.array(cast, type=field.type))
+        known = set(self.schema.names)
+        for extra, row in zip(extras, rows, strict=True):
+            extra.update({k: v for k, v in row.items() if k not in known})
+        columns.append(
+            pa.array([json.dumps(e, sort_keys=True, default=str) if e else None for e in extras], pa.string())
+        )
+        return pa.Table.from_arrays(columns, schema=self.schema)
+
+    def close(self) -> None:
+        """Flush what is left and rename the file into place (an empty run still gets a valid file)."""
+        self._flush()
+        assert self.writer is not None
+        self.writer.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        """Drop the partial file; the final name is never touched."""
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def read_file_metadata(path: str | Path) -> dict[str, Any]:
+    """The run description a `cleaner` output carries (version, configuration, rule packs)."""
+    schema = pq.read_schema(path)
+    raw = (schema.metadata or {}).get(METADATA_KEY)
+    return json.loads(raw) if raw else {}
