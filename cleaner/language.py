@@ -1,9 +1,356 @@
-"""Foreign-language fragments (being written: see issue 3)."""
+"""Foreign-language fragments: whole blocks, or sentences at a block's edge, in another language.
+
+The stage first names the document's main language from its kept blocks, then
+looks for fragments confidently in another language and removes them with the
+reason `lang:<code>` (the fragment's language). A fragment is one of:
+
+- a whole block ("Subscribe to our newsletter" in a German article);
+- one or more whole sentences at the start or the end of a block ("… he
+  said. es un sitio web oficial del Gobierno Argentino"): the span takes the
+  white space that separated it from the rest, so the kept rest is the block
+  minus the span, byte for byte.
+
+What it must not remove: names and short phrases in another script inside a
+sentence ("Xi Jinping (習近平)"), short foreign quotes inside a sentence,
+proper names, anything too short to judge. The rules that keep it
+conservative:
+
+1. Script first. Letters in a script that is a minority in the fragment are
+   dropped before judging it: the Han characters of a name in parentheses
+   never make an English sentence Chinese.
+2. Length. Fewer than `MIN_WORDS` words or `MIN_LETTERS` letters (or
+   `MIN_CJK` characters for scripts written without spaces) is not judged.
+3. Cheap gate. A fragment in the document's script whose share of the
+   document language's stopwords is `GATE_STOPWORDS` or more is taken to be
+   in the document language and never reaches the detector. Only the rest
+   (few lines per page) pays for a model call.
+4. Confidence. The detector must give the document language almost no
+   probability (`MAX_DOC_PROB`) and the fragment's language a high one
+   (`MIN_PROB`), or a fair one (`MIN_PROB_WITH_STOPWORDS`) backed by that
+   language's own stopwords.
+
+The detector is py3langid (a fork of langid.py: naive Bayes over byte n-grams,
+model shipped inside the package, nothing fetched at run time), restricted to
+its languages with a two-letter ISO 639-1 code. It is loaded once per process,
+on first use. See benchmarks/language_bench.py for why it was chosen.
+
+>>> from cleaner.document import Document
+>>> doc = Document.from_text(
+...     "The minister said on Tuesday that the talks with the delegation would resume next week.\\n"
+...     "Officials declined to comment on the report, which was published by the agency.\\n"
+...     "“It is a matter for the courts,” he said. es un sitio web oficial del Gobierno Argentino",
+...     id="d", source="s")
+>>> lang, removals = find_removals(doc)
+>>> lang, [(r.reason, r.text) for r in removals]
+('en', [('lang:es', ' es un sitio web oficial del Gobierno Argentino')])
+"""
 
 from __future__ import annotations
 
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 from cleaner.document import Document, Removal
+
+MIN_WORDS = 4
+MIN_LETTERS = 20
+MIN_CJK = 8
+GATE_STOPWORDS = 0.15
+MAX_DOC_PROB = 0.02
+MIN_PROB = 0.8
+MIN_PROB_WITH_STOPWORDS = 0.4
+MIN_FRAGMENT_STOPWORDS = 0.2
+DOC_MIN_LETTERS = 150
+DOC_MIN_PROB = 0.7
+DOC_SAMPLE_CHARS = 6000
+
+# The most frequent function words of a few languages: enough for the cheap
+# gate and for backing a detector's guess; not meant to be complete.
+STOPWORDS: dict[str, frozenset[str]] = {
+    code: frozenset(words.split())
+    for code, words in {
+        "en": "the of and to a in is was for on that with by as at from it he she they his her "
+        "their be are were has have had said not but or an this which will would who its been "
+        "we i you our after over more than about into also can there what when",
+        "de": "der die das und in zu den von mit ist im für auf nicht sich des dem ein eine einer "
+        "eines einem es als auch an wie wird wurde aus bei sie er wir ihr nach um noch oder "
+        "sind war werden hat haben zum zur über unsere unseren sie ich",
+        "es": "de la que el en y a los del se las por un una para con no es su al lo como más "
+        "pero sus le ya o fue este ha sí porque esta son entre cuando muy sin sobre también "
+        "nuestro nuestra nuestros",
+        "fr": "de la le et les des en du un une à est que qui dans pour pas au sur par ce il elle "
+        "sont ont a plus ne se avec aux son sa ses leur cette nous vous été être mais ou notre",
+        "it": "di e il la che in a per un una è del della le i dei non si con da al alla sono "
+        "come ha lo gli anche più nel nella questo ma ci o su delle nostro nostra",
+        "pt": "de a o que e do da em um uma para é com não os as no na por mais dos das se ao "
+        "como mas foi ele ela seu sua ou ser quando muito nos já também pelo pela nossa nosso",
+        "nl": "de het een en van in is dat op te zijn met voor niet aan er om ook als bij door "
+        "wordt werd naar uit maar dan nog of over heeft hebben was worden onze je",
+        "ru": "и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по "
+        "только ее мне было вот от меня еще нет о из ему для это при также после наш нашу",
+    }.items()
+}
+
+# Scripts by code-point range; anything else with letters is "other".
+_SCRIPTS: tuple[tuple[int, int, str], ...] = (
+    (0x0041, 0x024F, "latin"),
+    (0x0370, 0x03FF, "greek"),
+    (0x0400, 0x052F, "cyrillic"),
+    (0x0530, 0x058F, "armenian"),
+    (0x0590, 0x05FF, "hebrew"),
+    (0x0600, 0x06FF, "arabic"),
+    (0x0750, 0x077F, "arabic"),
+    (0x0900, 0x097F, "devanagari"),
+    (0x0E00, 0x0E7F, "thai"),
+    (0x10A0, 0x10FF, "georgian"),
+    (0x1100, 0x11FF, "hangul"),
+    (0x1E00, 0x1EFF, "latin"),
+    (0x3040, 0x30FF, "kana"),
+    (0x3400, 0x4DBF, "han"),
+    (0x4E00, 0x9FFF, "han"),
+    (0xAC00, 0xD7AF, "hangul"),
+    (0xF900, 0xFAFF, "han"),
+    (0xFB50, 0xFDFF, "arabic"),
+    (0xFE70, 0xFEFF, "arabic"),
+)
+# Written without spaces between words: length is counted in characters.
+_UNSPACED = frozenset({"han", "kana", "thai"})
+# Scripts of the languages whose main script is not Latin (for "does the fragment's script fit").
+_LANG_SCRIPT = {
+    "ru": "cyrillic", "uk": "cyrillic", "bg": "cyrillic", "be": "cyrillic", "mk": "cyrillic",
+    "sr": "cyrillic", "kk": "cyrillic", "ky": "cyrillic", "mn": "cyrillic", "tg": "cyrillic",
+    "tt": "cyrillic", "ba": "cyrillic", "el": "greek", "hy": "armenian", "he": "hebrew",
+    "ar": "arabic", "fa": "arabic", "ur": "arabic", "ps": "arabic", "ug": "arabic",
+    "hi": "devanagari", "mr": "devanagari", "ne": "devanagari", "sa": "devanagari",
+    "th": "thai", "ka": "georgian", "ko": "hangul", "zh": "han", "ja": "kana",
+}  # fmt: skip
+
+_WORD = re.compile(r"[^\W\d_]+")
+# A sentence ends at . ! ? … (or the CJK full stops), maybe closed by quotes or
+# brackets; in spaced scripts it must be followed by white space.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|[。！？]+[”’」』）]*")
+_SPACE = re.compile(r"\s*")
+
+
+def script_of(char: str) -> str | None:
+    """The script of a letter ('latin', 'han', …), 'other' for other letters, None for a non-letter."""
+    if not char.isalpha():
+        return None
+    code = ord(char)
+    for low, high, name in _SCRIPTS:
+        if low <= code <= high:
+            return name
+    return "other"
+
+
+def script_profile(text: str) -> dict[str, int]:
+    """Letters per script, e.g. {'latin': 40, 'han': 3}."""
+    counts: dict[str, int] = {}
+    for char in text:
+        script = script_of(char)
+        if script is not None:
+            counts[script] = counts.get(script, 0) + 1
+    return counts
+
+
+def main_script(profile: dict[str, int]) -> str | None:
+    """The script with most letters (ties broken by name, so the answer is stable)."""
+    if not profile:
+        return None
+    return max(sorted(profile), key=lambda s: profile[s])
+
+
+def stopword_share(words: list[str], lang: str) -> float | None:
+    """Share of `words` (lowercased) in `lang`'s stoplist; None when there is no list or no word."""
+    stop = STOPWORDS.get(lang)
+    if stop is None or not words:
+        return None
+    return sum(w in stop for w in words) / len(words)
+
+
+# -- the detector ------------------------------------------------------------
+
+_LOCK = threading.Lock()
+_IDENTIFIER = None
+
+
+def _identifier():
+    """The py3langid model, loaded once per process (about 90 MiB resident)."""
+    global _IDENTIFIER
+    if _IDENTIFIER is None:
+        with _LOCK:
+            if _IDENTIFIER is None:
+                try:
+                    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+                except ImportError:  # pragma: no cover - a declared dependency
+                    raise ImportError(
+                        "the language stage needs py3langid: pip install 'py3langid>=0.3' "
+                        "(or run with the language stage disabled)"
+                    ) from None
+                ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                ident.set_languages(sorted(code for code in ident.labels if len(code) == 2))
+                _IDENTIFIER = ident
+    return _IDENTIFIER
+
+
+def rank(text: str) -> list[tuple[str, float]]:
+    """Languages (ISO 639-1) by probability for `text`, best first."""
+    return _identifier().rank(text)
+
+
+def detect(text: str) -> tuple[str, float]:
+    """The most likely language of `text` and its probability.
+
+    >>> detect("Die Regierung hat am Dienstag neue Maßnahmen angekündigt.")[0]
+    'de'
+    """
+    code, prob = _identifier().classify(text)
+    return code, float(prob)
+
+
+# -- fragments ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Why a fragment is foreign: its language, the detector's probability, the doc language's."""
+
+    lang: str
+    prob: float
+    doc_prob: float
+
+
+def judge(text: str, doc_lang: str, doc_script: str | None) -> Verdict | None:
+    """A verdict when `text` is confidently in a language other than `doc_lang`, else None.
+
+    Minority-script letters are dropped first (names in another script), then
+    the length, stopword and confidence rules of the module docstring apply.
+    """
+    profile = script_profile(text)
+    script = main_script(profile)
+    if script is None:
+        return None
+    if len(profile) > 1:
+        text = "".join(ch for ch in text if script_of(ch) in (None, script))
+    words = [w.lower() for w in _WORD.findall(text)]
+    if script in _UNSPACED:
+        if profile[script] < MIN_CJK:
+            return None
+    elif len(words) < MIN_WORDS or profile[script] < MIN_LETTERS:
+        return None
+    if script == doc_script:
+        share = stopword_share(words, doc_lang)
+        if share is not None and share >= GATE_STOPWORDS:
+            return None
+    ranked = rank(text)
+    lang, prob = ranked[0]
+    if lang == doc_lang:
+        return None
+    doc_prob = next((p for code, p in ranked if code == doc_lang), 0.0)
+    if doc_prob > MAX_DOC_PROB:
+        return None
+    expected = _LANG_SCRIPT.get(lang, "latin")
+    if expected != script and not (lang == "ja" and script == "han"):
+        return None
+    if prob < MIN_PROB:
+        own = stopword_share(words, lang)
+        if prob < MIN_PROB_WITH_STOPWORDS or own is None or own < MIN_FRAGMENT_STOPWORDS:
+            return None
+    return Verdict(lang, prob, doc_prob)
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans `(start, end)` of a block: end after the closing punctuation, white space outside."""
+    spans = []
+    start = len(text) - len(text.lstrip())
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        if end > start and text[start:end].strip():
+            spans.append((start, end))
+        start = _SPACE.match(text, end).end()
+    tail = text[start:].rstrip()
+    if tail:
+        spans.append((start, start + len(tail)))
+    return spans
+
+
+def document_language(doc: Document) -> tuple[str | None, float]:
+    """The main language of the kept blocks and its probability; None when too short or unsure."""
+    pieces, size = [], 0
+    for index in doc.kept_indexes():
+        text = doc.kept_text(index)
+        pieces.append(text)
+        size += len(text)
+        if size >= DOC_SAMPLE_CHARS:
+            break
+    body = "\n".join(pieces)[:DOC_SAMPLE_CHARS]
+    if sum(script_profile(body).values()) < DOC_MIN_LETTERS:
+        return None, 0.0
+    lang, prob = detect(body)
+    if prob < DOC_MIN_PROB:
+        return None, prob
+    return lang, prob
+
+
+def _edge_runs(
+    text: str, spans: list[tuple[int, int]], doc_lang: str, doc_script: str | None
+) -> Iterator[tuple[int, int, Verdict, str]]:
+    """Foreign sentence runs at the block's start and end: (start, end, verdict, where)."""
+    lead = 0
+    lead_verdict = None
+    while lead < len(spans) - 1:
+        verdict = judge(text[slice(*spans[lead])], doc_lang, doc_script)
+        if verdict is None or (lead_verdict and verdict.lang != lead_verdict.lang):
+            break
+        lead_verdict = lead_verdict or verdict
+        lead += 1
+    trail = len(spans)
+    trail_verdict = None
+    while trail - 1 > lead:
+        verdict = judge(text[slice(*spans[trail - 1])], doc_lang, doc_script)
+        if verdict is None or (trail_verdict and verdict.lang != trail_verdict.lang):
+            break
+        trail_verdict = trail_verdict or verdict
+        trail -= 1
+    if lead_verdict is not None:
+        # the leading run takes the white space after it, up to the next sentence
+        yield 0, spans[lead][0], lead_verdict, "leading sentence" if lead == 1 else f"leading {lead} sentences"
+    if trail_verdict is not None:
+        # the trailing run takes the white space before it, from the previous sentence's end
+        count = len(spans) - trail
+        where = "trailing sentence" if count == 1 else f"trailing {count} sentences"
+        yield spans[trail - 1][1], len(text), trail_verdict, where
 
 
 def find_removals(doc: Document) -> tuple[str | None, list[Removal]]:
-    return None, []
+    """The document's main language, and removals of fragments confidently in another language.
+
+    Only blocks still kept and not protected are considered; a block that
+    already lost a span to an earlier stage is left alone (its text is no
+    longer what a reader sees). Returns `(None, [])` when the document is too
+    short or its language unsure.
+    """
+    doc_lang, _ = document_language(doc)
+    if doc_lang is None:
+        return None, []
+    doc_script = _LANG_SCRIPT.get(doc_lang, "latin")
+    partial = {r.block for r in doc.removals}
+    removals: list[Removal] = []
+    for index in doc.kept_indexes():
+        if index in doc.protected or index in partial:
+            continue
+        text = doc.blocks[index].text
+        verdict = judge(text, doc_lang, doc_script)
+        if verdict is not None:
+            detail = f"{verdict.lang} {verdict.prob:.2f} ({doc_lang} {verdict.doc_prob:.2f}), whole block"
+            removals.append(doc.remove_block(index, f"lang:{verdict.lang}", detail))
+            continue
+        spans = sentences(text)
+        if len(spans) < 2:
+            continue
+        for start, end, verdict, where in _edge_runs(text, spans, doc_lang, doc_script):
+            detail = f"{verdict.lang} {verdict.prob:.2f} ({doc_lang} {verdict.doc_prob:.2f}), {where}"
+            removals.append(Removal(index, start, end, f"lang:{verdict.lang}", detail, text[start:end]))
+    return doc_lang, removals
