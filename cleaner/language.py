@@ -23,8 +23,11 @@ conservative:
 3. Cheap gate. A fragment in the document's script whose share of the
    document language's stopwords is `GATE_STOPWORDS` or more is taken to be
    in the document language and never reaches the detector. Only the rest
-   (few lines per page) pays for a model call.
-4. Confidence. The detector must give the document language almost no
+   (few lines per page) pays for a model call. A fragment whose words are
+   mostly capitalised is taken for a name or a title and not judged.
+4. Related languages. A fragment in a language the detector confuses with
+   the document's (zh/ja, ru/uk/bg, es/gl/ca, …) is never removed.
+5. Confidence. The detector must give the document language almost no
    probability (`MAX_DOC_PROB`) and the fragment's language a high one
    (`MIN_PROB`), or a fair one (`MIN_PROB_WITH_STOPWORDS`) backed by that
    language's own stopwords.
@@ -127,6 +130,32 @@ _LANG_SCRIPT = {
     "th": "thai", "ka": "georgian", "ko": "hangul", "zh": "han", "ja": "kana",
 }  # fmt: skip
 
+# Languages a detector confuses on short text: a fragment in a language
+# related to the document's is never removed, and the document language's
+# probability counts theirs too.
+_RELATED_GROUPS = (
+    ("zh", "ja"),
+    ("ru", "uk", "be", "bg", "mk", "sr"),
+    ("sr", "hr", "bs", "sl"),
+    ("da", "no", "nn", "sv"),
+    ("ms", "id"),
+    ("es", "gl", "an", "ca"),
+    ("pt", "gl"),
+    ("ca", "oc"),
+    ("nl", "af", "fy"),
+    ("de", "lb"),
+    ("cs", "sk"),
+    ("fa", "ps"),
+    ("hi", "mr", "ne"),
+)
+_RELATED: dict[str, frozenset[str]] = {}
+for _group in _RELATED_GROUPS:
+    for _code in _group:
+        _RELATED[_code] = _RELATED.get(_code, frozenset({_code})) | frozenset(_group)
+# Scripts with upper and lower case, where a run of capitalised words is a name.
+_CASED = frozenset({"latin", "cyrillic", "greek", "armenian", "georgian"})
+MAX_CAPITALISED = 0.5
+
 _WORD = re.compile(r"[^\W\d_]+")
 # A sentence ends at . ! ? … (or the CJK full stops), maybe closed by quotes or
 # brackets; in spaced scripts it must be followed by white space.
@@ -168,6 +197,14 @@ def stopword_share(words: list[str], lang: str) -> float | None:
     if stop is None or not words:
         return None
     return sum(w in stop for w in words) / len(words)
+
+
+def capitalised_share(words: list[str]) -> float:
+    """Share of words after the first that start with a capital letter (names, titles)."""
+    rest = words[1:]
+    if not rest:
+        return 0.0
+    return sum(w[0].isupper() for w in rest) / len(rest)
 
 
 # -- the detector ------------------------------------------------------------
@@ -234,21 +271,25 @@ def judge(text: str, doc_lang: str, doc_script: str | None) -> Verdict | None:
         return None
     if len(profile) > 1:
         text = "".join(ch for ch in text if script_of(ch) in (None, script))
-    words = [w.lower() for w in _WORD.findall(text)]
+    raw_words = _WORD.findall(text)
+    words = [w.lower() for w in raw_words]
     if script in _UNSPACED:
         if profile[script] < MIN_CJK:
             return None
     elif len(words) < MIN_WORDS or profile[script] < MIN_LETTERS:
         return None
+    if script in _CASED and capitalised_share(raw_words) >= MAX_CAPITALISED:
+        return None  # names: "Corriere della Sera (Italy)", "La Crónica de Hoy (Mexico)"
     if script == doc_script:
         share = stopword_share(words, doc_lang)
         if share is not None and share >= GATE_STOPWORDS:
             return None
     ranked = rank(text)
     lang, prob = ranked[0]
-    if lang == doc_lang:
+    related = _RELATED.get(doc_lang, frozenset({doc_lang}))
+    if lang in related:
         return None
-    doc_prob = next((p for code, p in ranked if code == doc_lang), 0.0)
+    doc_prob = sum(p for code, p in ranked if code in related)
     if doc_prob > MAX_DOC_PROB:
         return None
     expected = _LANG_SCRIPT.get(lang, "latin")
