@@ -1,0 +1,25 @@
+"""Corpus-level repeated blocks and near-duplicate documents (MinHash, datasketch).
+
+Pass 1 (workers): `fingerprint(doc, params)` -> `Fingerprint` (hashes and
+signatures, no text). Driver: `CorpusIndex.build(fingerprints, params)`.
+Pass 2 (workers): `index.find_removals(doc)` -> `repeat:<cluster>` removals;
+`index.duplicate(doc_id)` -> `(dup_cluster, dup_rank)` or None. Streaming:
+`CorpusIndex.load(path, params).lookup_new(doc)`.
+"""
+
+from cleaner.dedup.fingerprint import Fingerprint, as_minhash, fingerprint, site_of
+from cleaner.dedup.index import CorpusIndex, NewPage
+from cleaner.dedup.normalize import normalize, text_hash
+from cleaner.dedup.params import DedupParams
+
+__all__ = [
+    "CorpusIndex",
+    "DedupParams",
+    "Fingerprint",
+    "NewPage",
+    "as_minhash",
+    "fingerprint",
+    "normalize",
+    "site_of",
+    "text_hash",
+]

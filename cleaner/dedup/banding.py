@@ -1,0 +1,138 @@
+"""LSH banding as group-by, and union-find: pure functions over arrays.
+
+The steps are the ones a cluster shuffle runs: `band_keys` maps each
+signature to `bands` keys (map), `candidate_edges` groups rows by key and
+links each group's members (group-by), `verified` drops candidates whose
+estimated Jaccard is under the threshold, and `components` joins the edges
+(union-find). Nothing here depends on input order beyond the row numbers it
+is given: callers number rows in a canonical order.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+
+@functools.lru_cache(maxsize=32)
+def optimal_bands(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5):
+    """`(bands, rows)` minimising the weighted false positive/negative rates (datasketch's optimiser)."""
+    from datasketch.lsh import _optimal_param
+
+    return _optimal_param(threshold, num_perm, fp_weight, fn_weight)
+
+
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """uint64 key per (signature, band): a stable mix of the band index and its `rows` values.
+
+    Shape (n, bands). Vectorised over rows and bands (a 64-bit multiply-xorshift
+    chain); keys collide across different band values with probability ~2^-64.
+    """
+    sigs = np.asarray(sigs, dtype=np.uint32)
+    n = len(sigs)
+    values = sigs[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        acc = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64) * _K1, (n, bands)).copy()
+        for j in range(rows):
+            acc = _mix(acc * _K2 + values[:, :, j])
+    return acc
+
+
+_K1 = np.uint64(0x9E3779B97F4A7C15)
+_K2 = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def candidate_edges(keys: np.ndarray) -> np.ndarray:
+    """Group rows by band key; link each group's rows to the group's first (smallest) row.
+
+    Returns int64 pairs `(first, other)`, unique, `first < other`. A star per
+    group gives the same components as all pairs, with edges linear in the
+    group size.
+    """
+    n, bands = keys.shape
+    if n < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    flat = keys.ravel()
+    row = np.repeat(np.arange(n, dtype=np.int64), bands)
+    band = np.tile(np.arange(bands, dtype=np.int64), n)
+    order = np.lexsort((row, band, flat))  # by key, then band, then row
+    flat, row, band = flat[order], row[order], band[order]
+    new_group = np.ones(len(flat), dtype=bool)
+    new_group[1:] = (flat[1:] != flat[:-1]) | (band[1:] != band[:-1])
+    group_first = row[np.maximum.accumulate(np.where(new_group, np.arange(len(flat)), 0))]
+    mask = group_first != row
+    pairs = np.stack([group_first[mask], row[mask]], axis=1)
+    return np.unique(pairs, axis=0) if len(pairs) else np.empty((0, 2), dtype=np.int64)
+
+
+def jaccard(sigs: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard similarity of each pair of signature rows."""
+    if not len(pairs):
+        return np.empty(0)
+    out = np.empty(len(pairs))
+    for start in range(0, len(pairs), 65536):  # bounded temporaries
+        p = pairs[start : start + 65536]
+        out[start : start + len(p)] = (sigs[p[:, 0]] == sigs[p[:, 1]]).mean(axis=1)
+    return out
+
+
+def verified(sigs: np.ndarray, pairs: np.ndarray, threshold: float) -> np.ndarray:
+    """The candidate pairs whose estimated Jaccard is at least `threshold`."""
+    return pairs[jaccard(sigs, pairs) >= threshold] if len(pairs) else pairs
+
+
+def similar_pairs(sigs: np.ndarray, threshold: float, num_perm: int, fp: float = 0.5, fn: float = 0.5):
+    """Band, group and verify: the near-duplicate edges among `sigs` rows."""
+    bands, rows = optimal_bands(threshold, num_perm, fp, fn)
+    return verified(sigs, candidate_edges(band_keys(sigs, bands, rows)), threshold)
+
+
+class UnionFind:
+    """Disjoint sets over `0..n-1`; the root of a set is its smallest member (order-independent)."""
+
+    def __init__(self, n: int):
+        self.parent = np.arange(n, dtype=np.int64)
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:  # path compression
+            parent[x], x = root, parent[x]
+        return int(root)
+
+    def union(self, x: int, y: int) -> None:
+        rx, ry = self.find(x), self.find(y)
+        if rx != ry:
+            self.parent[max(rx, ry)] = min(rx, ry)
+
+    def union_edges(self, edges: np.ndarray) -> None:
+        for x, y in edges.tolist():
+            self.union(x, y)
+
+    def roots(self) -> np.ndarray:
+        """The root (smallest member) of every element's set."""
+        parent = self.parent
+        while True:  # pointer jumping: every chain halves per round
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                return parent.copy()
+            parent = grand
+
+
+def components(n: int, *edge_arrays: np.ndarray) -> np.ndarray:
+    """Label of each of `n` nodes: the smallest node of its connected component."""
+    uf = UnionFind(n)
+    for edges in edge_arrays:
+        uf.union_edges(edges)
+    return uf.roots()
