@@ -84,7 +84,8 @@ def _distinct(groups: list[np.ndarray], dc: np.ndarray) -> tuple[np.ndarray, np.
     """
     order = np.lexsort((dc, *reversed(groups)))
     n = len(order)
-    new_group = np.ones(n, dtype=bool)
+    new_group = np.zeros(n, dtype=bool)
+    new_group[:1] = True
     for g in groups:
         gs = g[order]
         new_group[1:] |= gs[1:] != gs[:-1]

@@ -36,9 +36,11 @@ class DedupParams:
       boilerplate before its content signature is compared, so two stubs that
       share one quote are not called duplicates.
     - `seed` (1): MinHash permutation seed (datasketch's default).
-    - `false_positive_weight`/`false_negative_weight` (0.5/0.5): weights for
-      datasketch's optimal banding; candidates are verified on the signatures,
-      so false positives only cost time.
+    - `false_positive_weight`/`false_negative_weight` (0.1/0.9): weights for
+      datasketch's optimal banding. Candidates are verified on the signatures,
+      so a false positive only costs a comparison while a false negative is a
+      missed duplicate: with equal weights (9 bands x 13 rows at 0.8) a pair
+      at Jaccard 0.84 is missed 40% of the time; 14 x 9 misses it 5% of the time.
     """
 
     repeat_min_docs: int = 3
@@ -50,8 +52,8 @@ class DedupParams:
     min_block_words: int = 8
     min_content_shingles: int = 20
     seed: int = 1
-    false_positive_weight: float = 0.5
-    false_negative_weight: float = 0.5
+    false_positive_weight: float = 0.1
+    false_negative_weight: float = 0.9
 
     def __post_init__(self) -> None:
         from cleaner.errors import ConfigError
