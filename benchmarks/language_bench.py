@@ -220,7 +220,18 @@ def bench_stage(pages_path: str, show: bool, limit: int | None) -> None:
         stage_s += time.perf_counter() - t0
         return out
 
+    calls = {"rank": 0, "detect": 0}
+    original_rank, original_detect = language.rank, language.detect
+
+    def counted(fn, name):
+        def wrapper(text):
+            calls[name] += 1
+            return fn(text)
+
+        return wrapper
+
     language.find_removals = timed
+    language.rank, language.detect = counted(original_rank, "rank"), counted(original_detect, "detect")
     langs: dict[str | None, int] = {}
     removed = 0
     try:
@@ -236,8 +247,12 @@ def bench_stage(pages_path: str, show: bool, limit: int | None) -> None:
         total_s = time.perf_counter() - t0
     finally:
         language.find_removals = original
+        language.rank, language.detect = original_rank, original_detect
     print(f"{len(pages)} pages; languages {sorted(langs.items(), key=lambda kv: -kv[1])}")
-    print(f"lang removals: {removed}")
+    print(
+        f"lang removals: {removed}; detector calls: {calls['detect']} for the document language, "
+        f"{calls['rank']} for fragments ({calls['rank'] / len(pages):.2f}/page)"
+    )
     print(f"clean_text total {total_s:.2f} s; language stage {stage_s:.2f} s ({100 * stage_s / total_s:.1f}%)")
     print(f"stage per page {1000 * stage_s / len(pages):.2f} ms")
 

@@ -67,7 +67,9 @@ MIN_PROB_WITH_STOPWORDS = 0.4
 MIN_FRAGMENT_STOPWORDS = 0.2
 DOC_MIN_LETTERS = 150
 DOC_MIN_PROB = 0.7
-DOC_SAMPLE_CHARS = 6000
+DOC_SAMPLE_CHARS = 2000
+DOC_VOTE_SHARE = 0.2
+DOC_VOTE_MARGIN = 3.0
 
 # The most frequent function words of a few languages: enough for the cheap
 # gate and for backing a detector's guess; not meant to be complete.
@@ -161,6 +163,8 @@ _WORD = re.compile(r"[^\W\d_]+")
 # brackets; in spaced scripts it must be followed by white space.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|[。！？]+[”’」』）]*")
 _SPACE = re.compile(r"\s*")
+_NOT_ASCII_LETTER = re.compile(r"[^A-Za-z]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def script_of(char: str) -> str | None:
@@ -175,12 +179,20 @@ def script_of(char: str) -> str | None:
 
 
 def script_profile(text: str) -> dict[str, int]:
-    """Letters per script, e.g. {'latin': 40, 'han': 3}."""
+    """Letters per script, e.g. {'latin': 40, 'han': 3}.
+
+    ASCII letters are counted in one C-level pass; only the non-ASCII
+    characters (few, in most English text) are looked at one by one.
+    """
     counts: dict[str, int] = {}
-    for char in text:
-        script = script_of(char)
-        if script is not None:
-            counts[script] = counts.get(script, 0) + 1
+    ascii_letters = len(_NOT_ASCII_LETTER.sub("", text))
+    if ascii_letters:
+        counts["latin"] = ascii_letters
+    if not text.isascii():
+        for char in _NON_ASCII.findall(text):
+            script = script_of(char)
+            if script is not None:
+                counts[script] = counts.get(script, 0) + 1
     return counts
 
 
@@ -196,7 +208,7 @@ def stopword_share(words: list[str], lang: str) -> float | None:
     stop = STOPWORDS.get(lang)
     if stop is None or not words:
         return None
-    return sum(w in stop for w in words) / len(words)
+    return len([w for w in words if w in stop]) / len(words)
 
 
 def capitalised_share(words: list[str]) -> float:
@@ -259,12 +271,22 @@ class Verdict:
     doc_prob: float
 
 
-def judge(text: str, doc_lang: str, doc_script: str | None) -> Verdict | None:
+def judge(text: str, doc_lang: str) -> Verdict | None:
     """A verdict when `text` is confidently in a language other than `doc_lang`, else None.
 
-    Minority-script letters are dropped first (names in another script), then
-    the length, stopword and confidence rules of the module docstring apply.
+    The stopword gate comes first (it is the cheapest and settles most
+    blocks); then minority-script letters are dropped (names in another
+    script), and the length, name and confidence rules of the module
+    docstring apply.
     """
+    if len(text) < MIN_CJK:
+        return None
+    stop = STOPWORDS.get(doc_lang)
+    if stop is not None:
+        # the cheap gate: enough of the document language's stopwords means it is that language
+        lowered = _WORD.findall(text.lower())
+        if lowered and len([w for w in lowered if w in stop]) >= GATE_STOPWORDS * len(lowered):
+            return None
     profile = script_profile(text)
     script = main_script(profile)
     if script is None:
@@ -280,10 +302,6 @@ def judge(text: str, doc_lang: str, doc_script: str | None) -> Verdict | None:
         return None
     if script in _CASED and capitalised_share(raw_words) >= MAX_CAPITALISED:
         return None  # names: "Corriere della Sera (Italy)", "La Crónica de Hoy (Mexico)"
-    if script == doc_script:
-        share = stopword_share(words, doc_lang)
-        if share is not None and share >= GATE_STOPWORDS:
-            return None
     ranked = rank(text)
     lang, prob = ranked[0]
     related = _RELATED.get(doc_lang, frozenset({doc_lang}))
@@ -318,7 +336,13 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def document_language(doc: Document) -> tuple[str | None, float]:
-    """The main language of the kept blocks and its probability; None when too short or unsure."""
+    """The main language of the kept blocks and its probability; None when too short or unsure.
+
+    A decisive stopword vote (one stoplist covering `DOC_VOTE_SHARE` of the
+    words and `DOC_VOTE_MARGIN` times the runner-up) names the language
+    without a model call (probability reported as 1.0); otherwise the
+    detector reads the first `DOC_SAMPLE_CHARS` characters.
+    """
     pieces, size = [], 0
     for index in doc.kept_indexes():
         text = doc.kept_text(index)
@@ -327,22 +351,27 @@ def document_language(doc: Document) -> tuple[str | None, float]:
         if size >= DOC_SAMPLE_CHARS:
             break
     body = "\n".join(pieces)[:DOC_SAMPLE_CHARS]
-    if sum(script_profile(body).values()) < DOC_MIN_LETTERS:
+    profile = script_profile(body)
+    if sum(profile.values()) < DOC_MIN_LETTERS:
         return None, 0.0
+    if main_script(profile) == "latin":
+        words = [w.lower() for w in _WORD.findall(body)]
+        shares = sorted(((stopword_share(words, code) or 0.0, code) for code in STOPWORDS), reverse=True)
+        (best, code), (second, _) = shares[0], shares[1]
+        if best >= DOC_VOTE_SHARE and best >= DOC_VOTE_MARGIN * second:
+            return code, 1.0
     lang, prob = detect(body)
     if prob < DOC_MIN_PROB:
         return None, prob
     return lang, prob
 
 
-def _edge_runs(
-    text: str, spans: list[tuple[int, int]], doc_lang: str, doc_script: str | None
-) -> Iterator[tuple[int, int, Verdict, str]]:
+def _edge_runs(text: str, spans: list[tuple[int, int]], doc_lang: str) -> Iterator[tuple[int, int, Verdict, str]]:
     """Foreign sentence runs at the block's start and end: (start, end, verdict, where)."""
     lead = 0
     lead_verdict = None
     while lead < len(spans) - 1:
-        verdict = judge(text[slice(*spans[lead])], doc_lang, doc_script)
+        verdict = judge(text[slice(*spans[lead])], doc_lang)
         if verdict is None or (lead_verdict and verdict.lang != lead_verdict.lang):
             break
         lead_verdict = lead_verdict or verdict
@@ -350,7 +379,7 @@ def _edge_runs(
     trail = len(spans)
     trail_verdict = None
     while trail - 1 > lead:
-        verdict = judge(text[slice(*spans[trail - 1])], doc_lang, doc_script)
+        verdict = judge(text[slice(*spans[trail - 1])], doc_lang)
         if verdict is None or (trail_verdict and verdict.lang != trail_verdict.lang):
             break
         trail_verdict = trail_verdict or verdict
@@ -376,14 +405,13 @@ def find_removals(doc: Document) -> tuple[str | None, list[Removal]]:
     doc_lang, _ = document_language(doc)
     if doc_lang is None:
         return None, []
-    doc_script = _LANG_SCRIPT.get(doc_lang, "latin")
     partial = {r.block for r in doc.removals}
     removals: list[Removal] = []
     for index in doc.kept_indexes():
         if index in doc.protected or index in partial:
             continue
         text = doc.blocks[index].text
-        verdict = judge(text, doc_lang, doc_script)
+        verdict = judge(text, doc_lang)
         if verdict is not None:
             detail = f"{verdict.lang} {verdict.prob:.2f} ({doc_lang} {verdict.doc_prob:.2f}), whole block"
             removals.append(doc.remove_block(index, f"lang:{verdict.lang}", detail))
@@ -391,7 +419,7 @@ def find_removals(doc: Document) -> tuple[str | None, list[Removal]]:
         spans = sentences(text)
         if len(spans) < 2:
             continue
-        for start, end, verdict, where in _edge_runs(text, spans, doc_lang, doc_script):
+        for start, end, verdict, where in _edge_runs(text, spans, doc_lang):
             detail = f"{verdict.lang} {verdict.prob:.2f} ({doc_lang} {verdict.doc_prob:.2f}), {where}"
             removals.append(Removal(index, start, end, f"lang:{verdict.lang}", detail, text[start:end]))
     return doc_lang, removals
