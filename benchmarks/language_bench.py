@@ -12,6 +12,19 @@ Two parts:
     python benchmarks/language_bench.py detectors
     python benchmarks/language_bench.py stage [--pages /work/shared/eval/dev/pages.jsonl]
     python benchmarks/language_bench.py stage --show     # also print what the stage removed
+
+Figures from one run on a shared 2-core machine (70 lines; "acc(conf>=.9)" is
+the accuracy on the lines the detector gave 0.9 or more, "cover" their share):
+
+    detector                   acc  acc(conf>=.9) cover  ms/line  +RSS MiB
+    py3langid 0.4 (all 140)   0.971     1.000      0.54    0.04      88
+    py3langid, 2-letter codes 0.971     1.000      0.73    0.05     ~90   <- chosen
+    pycld2 0.42               0.957     0.971      0.99    0.005      3
+    lingua 2.1, 11 languages  0.986     1.000      0.79    0.12     257
+    lingua 2.1, all languages 0.986     1.000      0.60    1.0     1285
+
+The stage on the 265 dev dumps: about 0.8 detector calls per page (the
+stopword gate settles the rest), 1.2-1.8 ms per page, 15% of clean_text.
 """
 
 from __future__ import annotations

@@ -235,7 +235,7 @@ def _identifier():
                     from py3langid.langid import MODEL_FILE, LanguageIdentifier
                 except ImportError:  # pragma: no cover - a declared dependency
                     raise ImportError(
-                        "the language stage needs py3langid: pip install 'py3langid>=0.3' "
+                        "the language stage needs py3langid: pip install 'py3langid>=0.4' "
                         "(or run with the language stage disabled)"
                     ) from None
                 ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
