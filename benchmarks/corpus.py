@@ -159,12 +159,10 @@ def generate(
     prose = _Prose(rng)
     site_list = [_Site(prose, rng, s, teasers) for s in range(sites)]
     articles = []  # (site index, slug, title, paragraphs)
-    for s, site in enumerate(site_list):
+    for s in range(len(site_list)):
         for a in range(docs_per_site):
             paras = [(prose.paragraph(), "article", f"article/{s}-{a}/{k}") for k in range(rng.randint(4, 9))]
             articles.append([s, f"{a:05d}-{prose.title().split()[0].lower()}", prose.title(), paras])
-            del site
-            site = site_list[s]
     # quotes shared by exactly two articles (same site or not)
     for q in range(int(len(articles) * quotes)):
         first, second = rng.sample(range(len(articles)), 2)
