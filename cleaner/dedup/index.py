@@ -127,7 +127,6 @@ class CorpusIndex:
         p = params
         ids, sites, doc_hash, doc_sh, nblocks = [], [], [], [], []
         doc_sigs, block_hash, kept, long_rows, long_sigs, long_sh = [], [], [], [], [], []
-        offset = 0
         for fp in fingerprints:
             if fp.long_sigs.shape[1:] not in ((p.num_perm,), ()) or (
                 fp.doc_sig is not None and len(fp.doc_sig) != p.num_perm
@@ -141,10 +140,9 @@ class CorpusIndex:
             nblocks.append(len(fp.block_hashes))
             block_hash.append(fp.block_hashes)
             kept.append(fp.kept)
-            long_rows.append(fp.long_blocks.astype(np.int64) + offset)
+            long_rows.append(fp.long_blocks)
             long_sigs.append(fp.long_sigs.reshape(-1, p.num_perm))
             long_sh.append(fp.long_shingles)
-            offset += len(fp.block_hashes)
         n = len(ids)
         if len(set(ids)) != n:
             dupes = sorted({i for i in ids if ids.count(i) > 1})[:3]
@@ -153,8 +151,6 @@ class CorpusIndex:
         # 1. canonical order: documents by id, blocks by (document, position)
         order = np.argsort(np.array(ids, dtype=object).astype(str), kind="stable")
         ids = [ids[i] for i in order]
-        rank = np.empty(n, dtype=np.int64)
-        rank[order] = np.arange(n)
         site_names, site_idx = np.unique(np.array([sites[i] for i in order] or [""], dtype=str), return_inverse=True)
         site_idx = site_idx[:n]
         doc_hash = np.array([doc_hash[i] for i in order], dtype=np.uint64)
@@ -165,21 +161,19 @@ class CorpusIndex:
             if doc_sigs[i] is not None:
                 dsig[pos] = doc_sigs[i]
         del doc_sigs
-        counts = np.array(nblocks, dtype=np.int64)
-        block_doc_in = np.repeat(rank, counts)
-        border = np.argsort(block_doc_in, kind="stable")
-        row_of = np.empty(len(border), dtype=np.int64)
-        row_of[border] = np.arange(len(border))
-        block_doc = block_doc_in[border]
-        bhash = np.concatenate(block_hash or [np.empty(0, np.uint64)])[border]
-        bkept = np.concatenate(kept or [np.empty(0, bool)])[border]
-        del block_hash, kept
-        lrows = row_of[np.concatenate(long_rows or [np.empty(0, np.int64)])]
-        lorder = np.argsort(lrows, kind="stable")
-        lrows = lrows[lorder]
-        lsig = np.concatenate(long_sigs or [np.empty((0, p.num_perm), np.uint32)])[lorder]
-        lsh = np.concatenate(long_sh or [np.empty(0, np.uint32)])[lorder].astype(np.int64)
-        del long_sigs, long_sh, long_rows
+        # concatenate in canonical order directly: one copy of the signatures, no re-indexing
+        counts = np.array([nblocks[i] for i in order], dtype=np.int64)
+        block_doc = np.repeat(np.arange(n, dtype=np.int64), counts)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1])) if n else np.empty(0, np.int64)
+        bhash = np.concatenate([block_hash[i] for i in order] or [np.empty(0, np.uint64)])
+        bkept = np.concatenate([kept[i] for i in order] or [np.empty(0, bool)])
+        lrows = np.concatenate(
+            [long_rows[i].astype(np.int64) + starts[pos] for pos, i in enumerate(order)] or [np.empty(0, np.int64)]
+        )
+        lsh = np.concatenate([long_sh[i] for i in order] or [np.empty(0, np.uint32)]).astype(np.int64)
+        del block_hash, kept, long_rows, long_sh
+        lsig = np.concatenate([long_sigs[i] for i in order] or [np.empty((0, p.num_perm), np.uint32)])
+        del long_sigs
 
         # block clusters: exact groups, joined by verified band matches of long blocks
         uniq, inv = np.unique(bhash, return_inverse=True)
