@@ -1,0 +1,332 @@
+"""The Ray engine: the local engine's two passes as Ray Data datasets, on a cluster or a local Ray.
+
+It only moves data; every page goes through the functions the local engine
+calls (`cleaner.engine.worker`: `init_worker`, `fingerprint_batch`,
+`clean_batch`), in tasks that build their pipeline once per Ray worker process.
+
+- Inputs are listed on the driver (file names only) and read by `flat_map`
+  tasks with the local readers, one file per call; the driver never holds pages.
+- Pass 1 (repeats on): `map_batches` fingerprints pages; the driver streams the
+  fingerprints (hashes and signatures, no text) into `CorpusIndex.build`, whose
+  near-duplicate banding runs as a Ray shuffle over band keys when the dedup
+  package takes a `similar_pairs` function (see `ray_dedup`).
+- Pass 2: `map_batches` cleans pages against the index and turns the results
+  into Arrow rows with the local writer's schema (`cleaner.io.writer`); Ray's
+  `write_parquet` writes them into the output folder; `_SUCCESS` comes last.
+
+Counts, failures and read problems go to a small tally actor and are reported
+on the driver at the end, as the local engine reports them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import pickle
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from cleaner.config import Config
+from cleaner.engine.summary import RunSummary
+from cleaner.errors import ConfigError
+
+log = logging.getLogger("cleaner")
+BATCH_SIZE = 32
+INSTALL_HINT = "pip install 'cleaner[ray]'"
+
+
+def _import_ray():
+    try:
+        import ray
+        import ray.data  # Ray without its `data` extra cannot run this engine
+    except ImportError:
+        raise ConfigError(f"--engine ray needs Ray Data, which is not installed: {INSTALL_HINT}") from None
+    return ray
+
+
+def run_ray(paths: list[str], output: str, config: Config, *, progress: bool | None = None) -> RunSummary:
+    """Clean every page under `paths` into the dataset folder `output` on Ray; see `cleaner.engine.run`.
+
+    Connects to `config.ray_address` (or an already initialised Ray; else starts
+    a local one and shuts it down at the end).
+    """
+    ray = _import_ray()
+    from cleaner.engine.ray_io import DatasetFolder
+
+    DatasetFolder(output, {})  # refuse `-o FILE.parquet` before starting anything
+    started_here = False
+    if not ray.is_initialized():
+        try:
+            ray.init(address=config.ray_address, include_dashboard=False, logging_level=logging.WARNING)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            where = config.ray_address or "a new local instance"
+            raise ConfigError(f"cannot start or reach Ray ({where}): {exc}") from None
+        started_here = True
+    ctx = ray.data.DataContext.get_current()
+    saved = (ctx.execution_options.preserve_order, ctx.enable_progress_bars)
+    ctx.execution_options.preserve_order = True  # --limit and row order follow the input order
+    ctx.enable_progress_bars = progress is not False
+    try:
+        return _run(ray, paths, output, config)
+    finally:
+        ctx.execution_options.preserve_order, ctx.enable_progress_bars = saved
+        if started_here:
+            ray.shutdown()
+
+
+def _run(ray, paths: list[str], output: str, config: Config) -> RunSummary:
+    from cleaner import __version__
+    from cleaner.engine.local import recorded_config
+    from cleaner.engine.ray_io import DatasetFolder, list_sources
+    from cleaner.rules import load_ruleset
+
+    start = time.perf_counter()
+    summary = RunSummary()
+    sources, listing_issues = list_sources(paths, config)
+    ruleset = load_ruleset(config.rules)
+    tally = _tally_class().options(num_cpus=0).remote()
+    index = _index(ray, sources, config)
+    file_metadata = {
+        "tool": "cleaner",
+        "version": __version__,
+        "config": recorded_config(config),
+        "rule_packs": ruleset.manifest(),
+        "index": index.description() if index is not None else None,
+    }
+    folder = DatasetFolder(output, file_metadata)
+    folder.claim()
+    pages = _pages(ray, sources, config, tally)
+    schema = _schema(pages, config, file_metadata)
+    holder = [ray.put(index.slim() if index is not None else None)]
+    results = pages.map_batches(
+        _clean_batch,
+        batch_size=BATCH_SIZE,
+        batch_format="numpy",
+        fn_kwargs={"config": config, "holder": holder, "schema": schema, "tally": tally},
+    )
+    results.write_parquet(
+        folder.uri(),
+        filesystem=folder.fs,
+        filename_provider=_filenames(),
+        min_rows_per_file=max(1, config.shard_size),
+        schema=schema,
+        compression="zstd",
+        row_group_size=max(1, config.row_group_size),
+    )
+    if not folder.parts():
+        folder.write_empty_part(schema)
+    _report(ray.get(tally.parts.remote()), listing_issues, summary, config)
+    if config.max_errors is not None and summary.errors > config.max_errors:
+        summary.gave_up = True
+        log.error("giving up: more than %d errors (--max-errors); no _SUCCESS written", config.max_errors)
+    else:
+        folder.succeed()
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+# --- datasets -----------------------------------------------------------------------------------
+
+
+def _pages(ray, sources: list, config: Config, tally: Any = None):
+    """A dataset of pages in input order: `file`, `page` (numbers) and `data` (the pickled `Page`).
+
+    With a `tally`, read problems are reported to it (pass 2 only, so each is reported once).
+    """
+    items = [{"source": pickle.dumps(s)} for s in sources]
+    if not items:
+        ds = ray.data.from_items([{"file": 0, "page": 0, "data": b""}]).limit(0)
+    else:
+        blocks = max(1, min(len(items), 256))
+        ds = ray.data.from_items(items, override_num_blocks=blocks).flat_map(
+            _read_source, fn_kwargs={"config": config, "tally": tally}
+        )
+    if config.limit is not None:
+        ds = ds.limit(config.limit)
+    return ds
+
+
+def _read_source(item: dict[str, Any], *, config: Config, tally: Any) -> Iterator[dict[str, Any]]:
+    from cleaner.document import Page
+    from cleaner.engine.ray_io import read_source
+
+    source = pickle.loads(item["source"])
+    issues = []
+    number = 0
+    for entry in read_source(source, config):
+        if isinstance(entry, Page):
+            yield {"file": source.number, "page": number, "data": pickle.dumps(entry)}
+            number += 1
+        else:
+            issues.append((entry.source, entry.message, entry.fatal))
+    if tally is not None and issues:
+        tally.add.remote(("read", source.number), issues)
+
+
+_process: dict[str, Any] = {}
+
+
+def _ready(config: Config, holder: list[Any] | None) -> Any:
+    """Build this process's pipeline once per run (Ray reuses worker processes across tasks)."""
+    from cleaner.engine import worker
+
+    ref = holder[0] if holder else None
+    token = (json.dumps(config.as_dict(), sort_keys=True), None if ref is None else ref.hex())
+    if _process.get("token") != token:
+        import ray
+
+        index = ray.get(ref) if ref is not None else None
+        worker.init_worker(config, index)
+        _process.update(token=token, index=index)
+    return _process["index"]
+
+
+def _fingerprint_batch(batch: dict[str, Any], *, config: Config) -> dict[str, Any]:
+    from cleaner.engine import worker
+
+    _ready(config, None)
+    outcomes = worker.fingerprint_batch([pickle.loads(d) for d in batch["data"]])
+    import pyarrow as pa
+
+    fps = [pickle.dumps(o) for o in outcomes if not isinstance(o, worker.Failure)]
+    return pa.table({"fp": pa.array(fps, pa.binary())})
+
+
+def _clean_batch(batch: dict[str, Any], *, config: Config, holder: list[Any], schema: Any, tally: Any):
+    from cleaner.engine import worker
+    from cleaner.engine.local import _flag_duplicate, _keep
+    from cleaner.io.writer import ParquetSink, result_row
+
+    index = _ready(config, holder)
+    outcomes = worker.clean_batch([pickle.loads(d) for d in batch["data"]])
+    part = RunSummary()
+    failures = []
+    rows = []
+    for file_no, page_no, outcome in zip(batch["file"], batch["page"], outcomes, strict=True):
+        part.documents += 1
+        if isinstance(outcome, worker.Failure):
+            part.failed += 1
+            failures.append(((int(file_no), int(page_no)), outcome.as_dict()))
+        elif _keep(outcome, config, index, part):
+            rows.append(result_row(_flag_duplicate(outcome, index)))
+    key = ("clean", int(batch["file"][0]), int(batch["page"][0])) if len(outcomes) else ("clean", -1, -1)
+    tally.add.remote(key, (part, failures))
+    sink = ParquetSink("unused.parquet", file_metadata={}, row_group_size=config.row_group_size)
+    sink.schema = schema  # the sink's row conversion, with the run's fixed schema
+    return sink._table(rows)
+
+
+def _schema(pages, config: Config, file_metadata: dict[str, Any]):
+    """The output schema: the writer's columns, metadata columns typed from the first row group's pages."""
+    import pyarrow as pa
+
+    from cleaner.document import Result
+    from cleaner.io.writer import BASE_FIELDS, EXTRA_METADATA, METADATA_KEY, _metadata_fields, result_row
+
+    sample = pages.limit(max(1, config.row_group_size)).take_all()
+    rows = []
+    for row in sample:
+        page = pickle.loads(row["data"])
+        stub = Result(page.id, page.source, page.url, None, None, "", (), 0, metadata=page.metadata)
+        rows.append(result_row(stub))
+    meta = {METADATA_KEY: json.dumps(file_metadata, sort_keys=True).encode()}
+    return pa.schema([*BASE_FIELDS, *_metadata_fields(rows), pa.field(EXTRA_METADATA, pa.string())], metadata=meta)
+
+
+def _index(ray, sources: list, config: Config) -> Any:
+    """The corpus index: loaded with `--index`, built from a Ray pass 1 when repeats are on, else None."""
+    if not config.repeats or "repeats" in config.disable:
+        return None
+    from cleaner.dedup import CorpusIndex
+    from cleaner.engine import worker
+    from cleaner.engine.ray_dedup import similar_pairs
+
+    params = worker.dedup_params(config)
+    if config.index:
+        return CorpusIndex.load(config.index, params)
+    fps = _pages(ray, sources, config).map_batches(
+        _fingerprint_batch, batch_size=BATCH_SIZE, batch_format="numpy", fn_kwargs={"config": config}
+    )
+
+    def stream() -> Iterator[Any]:
+        for batch in fps.iter_batches(batch_format="pyarrow", batch_size=256):
+            for data in batch.column("fp").to_pylist():
+                yield pickle.loads(data)
+
+    if "similar_pairs" in inspect.signature(CorpusIndex.build).parameters:
+        return CorpusIndex.build(stream(), params, similar_pairs=similar_pairs)
+    log.debug("CorpusIndex.build takes no similar_pairs: banding runs on the driver")
+    return CorpusIndex.build(stream(), params)
+
+
+def _filenames():
+    from ray.data.datasource import FilenameProvider
+
+    from cleaner.engine.ray_io import PART_PREFIX
+
+    class Parts(FilenameProvider):
+        """`ray-<write id>-<task>-<i>.parquet`: recognisable, so a re-run can clear them."""
+
+        def get_filename_for_task(self, write_uuid: str, task_index: int) -> str:
+            return f"{PART_PREFIX}{write_uuid}-{task_index:05d}"
+
+    return Parts(file_format="parquet")
+
+
+# --- the account of the run ---------------------------------------------------------------------
+
+
+def _tally_class():
+    import ray
+
+    @ray.remote
+    class Tally:
+        """Per-batch counts, failures and read problems, keyed so a retried batch replaces its first try."""
+
+        def __init__(self) -> None:
+            self._parts: dict[tuple, Any] = {}
+
+        def add(self, key: tuple, value: Any) -> None:
+            self._parts[key] = value
+
+        def parts(self) -> dict[tuple, Any]:
+            return self._parts
+
+    return Tally
+
+
+def _report(parts: dict[tuple, Any], listing_issues: list, summary: RunSummary, config: Config) -> None:
+    """Fold the tally into `summary`; log every problem, in input order, and write `--errors`."""
+    from cleaner.engine.local import ErrorLog
+    from cleaner.engine.worker import Failure
+    from cleaner.io.readers import ReadIssue
+
+    errors = ErrorLog(summary, config.errors)
+    try:
+        for issue in listing_issues:
+            errors.issue(issue)
+        failures = []
+        for key in sorted(parts):
+            value = parts[key]
+            if key[0] == "read":
+                for source, message, fatal in value:
+                    errors.issue(ReadIssue(source, message, fatal))
+                continue
+            part, batch_failures = value
+            _merge(summary, part)
+            failures.extend(batch_failures)
+        for _, record in sorted(failures, key=lambda f: f[0]):
+            summary.failed -= 1  # counted in the merged parts already; ErrorLog counts it again
+            errors.failure(Failure(**record))
+    finally:
+        errors.close()
+
+
+def _merge(total: RunSummary, part: RunSummary) -> None:
+    for name in ("documents", "written", "empty", "too_short", "duplicates_dropped", "failed", "raw_chars"):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    total.clean_chars += part.clean_chars
+    total.reasons = Counter(total.reasons) + Counter(part.reasons)
