@@ -22,7 +22,7 @@ NORMALIZATION_VERSION = 1
 
 _FOLD = str.maketrans(
     {
-        **dict.fromkeys("‘’‚‛′`´", "'"),
+        **dict.fromkeys("‘’‚‛′´", "'"),
         **dict.fromkeys("“”„‟″«»", '"'),
         **dict.fromkeys("‐‑‒–—―−﹘﹣－", "-"),
         "\u00a0": " ",
@@ -34,7 +34,10 @@ _WORD = re.compile(r"\w+(?:'\w+)*")
 
 def normalize(text: str) -> str:
     """Fold case, compatibility forms, quotes, dashes and digit runs (to `0`); collapse white space."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+    if text.isascii():  # the common case: NFKC and the fold table (all non-ASCII) change nothing
+        text = text.lower().replace("`", "'")
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD).replace("`", "'")
     return " ".join(_DIGITS.sub("0", text).split())
 
 
