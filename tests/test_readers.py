@@ -255,3 +255,226 @@ def test_not_gzip_at_all(tmp_path: Path):
     (tmp_path / "fake.jsonl.gz").write_bytes(b'{"text": "plain"}\n')
     (issue,) = read([tmp_path / "fake.jsonl.gz"])
     assert issue.fatal and "gzip" in issue.message
+
+
+# --- HTML files -------------------------------------------------------------------------------
+
+PAGE = """<html><head>{head}</head><body><p>Body text of the page.</p></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("head", "url"),
+    [
+        (
+            '<link rel="canonical" href="https://ex.com/a?x=1&amp;y=2"><meta property="og:url" content="https://o.com/">',
+            "https://ex.com/a?x=1&y=2",
+        ),
+        ("<meta property='og:url' content='https://og.example.com/story'>", "https://og.example.com/story"),
+        ('<LINK REL="alternate canonical" HREF="//cdn.example.com/p">', "https://cdn.example.com/p"),
+        ('<link rel="canonical" href="/relative/path">', None),
+        ("", None),
+    ],
+)
+def test_html_file_url(tmp_path: Path, head: str, url: str | None):
+    (tmp_path / "p.html").write_text(PAGE.format(head=head), encoding="utf-8")
+    (page,) = read([tmp_path / "p.html"])
+    assert (page.id, page.kind, page.url) == ("p", "html", url)
+
+
+def test_html_encodings(tmp_path: Path):
+    stale = '<html><head><meta charset="iso-8859-1"></head><body><p>Café</p></body></html>'
+    (tmp_path / "stale.htm").write_bytes(stale.encode("utf-8"))
+    latin = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252"></head>'
+    (tmp_path / "latin.html").write_bytes((latin + "<body><p>Café “quoted”</p></body></html>").encode("cp1252"))
+    (tmp_path / "broken.html").write_bytes(b"<html><body><p>caf\xe9 \xff</p></body></html>")
+    got = read([tmp_path])
+    by_id = {p.id: p.content for p in pages(got)}
+    assert "Café" in by_id["stale"] and "Café “quoted”" in by_id["latin"]
+    assert "caf\ufffd" in by_id["broken"]
+    (warning,) = issues(got)
+    assert not warning.fatal and warning.source.endswith("broken.html")
+
+
+def test_shipped_samples_read_without_issues():
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "inputs"
+    got = read([fixtures])
+    assert not issues(got)
+    kinds = {p.id: p.kind for p in pages(got)}
+    assert kinds["html/article"] == "html" and kinds["dumps/cup-final"] == "text"
+    assert kinds["rec-3"] == "html" and kinds["records:2"] == "text"
+    assert kinds["urn:uuid:11111111-1111-1111-1111-111111111111"] == "text"
+
+
+# --- WARC / WET -------------------------------------------------------------------------------
+
+HTML = b"<html><body><article><p>An article long enough to be extracted from the archive.</p></article></body></html>"
+
+
+def warc_record(
+    kind: str,
+    rid: str,
+    uri: str,
+    payload: bytes,
+    *,
+    http_type: str | None = "text/html; charset=utf-8",
+    status: str = "200 OK",
+) -> bytes:
+    if kind == "response":
+        header = f"HTTP/1.1 {status}\r\n" + (f"Content-Type: {http_type}\r\n" if http_type else "")
+        block = (header + f"Content-Length: {len(payload)}\r\n\r\n").encode() + payload
+        content_type = "application/http; msgtype=response"
+    else:
+        block, content_type = payload, "text/plain"
+    head = (
+        f"WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Record-ID: <urn:uuid:{rid}>\r\nWARC-Date: 2024-05-01T00:00:00Z\r\n"
+        f"WARC-Target-URI: {uri}\r\nContent-Type: {content_type}\r\nContent-Length: {len(block)}\r\n\r\n"
+    )
+    return head.encode() + block + b"\r\n\r\n"
+
+
+def sample_records() -> list[bytes]:
+    return [
+        warc_record("request", "r0", "https://a.example/1", b"GET / HTTP/1.1\r\n\r\n"),
+        warc_record("response", "r1", "https://a.example/1", HTML),
+        warc_record("response", "r2", "https://a.example/logo.png", b"\x89PNG\r\n\x00\x00", http_type="image/png"),
+        warc_record("response", "r3", "https://a.example/moved", b"<html>moved</html>", status="301 Moved"),
+        warc_record(
+            "response", "r4", "https://a.example/fake", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", http_type="text/html"
+        ),
+        warc_record("response", "r5", "https://a.example/2", HTML.replace(b"An article", b"Another article")),
+    ]
+
+
+def test_warc_and_warc_gz(tmp_path: Path):
+    pytest.importorskip("fastwarc")
+    records = sample_records()
+    (tmp_path / "crawl.warc").write_bytes(b"".join(records))
+    (tmp_path / "crawl2.warc.gz").write_bytes(b"".join(gzip.compress(r) for r in records))
+    for name in ("crawl.warc", "crawl2.warc.gz"):
+        got = read([tmp_path / name])
+        assert [(p.id, p.url, p.kind) for p in pages(got)] == [
+            ("urn:uuid:r1", "https://a.example/1", "html"),
+            ("urn:uuid:r5", "https://a.example/2", "html"),
+        ]
+        assert pages(got)[0].content == HTML.decode() and pages(got)[0].metadata["warc_date"].startswith("2024")
+        (bad,) = issues(got)
+        assert bad.fatal and bad.source == f"{tmp_path / name}#urn:uuid:r4" and "binary payload" in bad.message
+
+
+def test_wet_conversion_records(tmp_path: Path):
+    pytest.importorskip("fastwarc")
+    text = "Headline\nFirst paragraph of the article.\nSecond paragraph."
+    data = warc_record("conversion", "w1", "https://b.example/x", text.encode()) + warc_record(
+        "conversion", "w2", "https://b.example/y", b"caf\xe9"
+    )
+    (tmp_path / "seg.wet.gz").write_bytes(gzip.compress(data))
+    got = read([tmp_path / "seg.wet.gz"])
+    assert [(p.id, p.kind, p.content) for p in pages(got)] == [
+        ("urn:uuid:w1", "text", text),
+        ("urn:uuid:w2", "text", "caf\ufffd"),
+    ]
+    (warning,) = issues(got)
+    assert not warning.fatal
+
+
+def test_broken_warc_record_is_reported_and_reading_goes_on(tmp_path: Path):
+    pytest.importorskip("fastwarc")
+    records = sample_records()
+    broken = b"WARC/1.0\r\nthis is no header line\r\n\r\ngarbage\r\n\r\n"
+    (tmp_path / "broken.warc").write_bytes(records[1] + broken + records[5])
+    got = read([tmp_path / "broken.warc"])
+    assert [p.id for p in pages(got)] == ["urn:uuid:r1", "urn:uuid:r5"]
+    (issue,) = issues(got)
+    assert issue.fatal and "invalid WARC record" in issue.message
+
+
+def test_truncated_warc_gz_and_garbage_are_reported_and_the_run_goes_on(tmp_path: Path):
+    pytest.importorskip("fastwarc")
+    whole = b"".join(gzip.compress(r) for r in sample_records())
+    (tmp_path / "cut.warc.gz").write_bytes(whole[:-40])
+    (tmp_path / "junk.warc").write_bytes(b"this is not a WARC file\n" * 20)
+    (tmp_path / "z.txt").write_text("after\n", encoding="utf-8")
+    got = read([tmp_path / "cut.warc.gz", tmp_path / "junk.warc", tmp_path / "z.txt"])
+    assert [p.id for p in pages(got)] == ["urn:uuid:r1", "z"]
+    messages = [(Path(i.source.split("#")[0]).name, i.fatal) for i in issues(got)]
+    assert messages == [("cut.warc.gz", True), ("cut.warc.gz", True), ("junk.warc", True)]
+    assert "truncated" in issues(got)[1].message and "not a WARC file" in issues(got)[2].message
+
+
+# --- Parquet ----------------------------------------------------------------------------------
+
+
+def write_parquet(path: Path, columns: dict, row_group_size: int | None = None) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table(columns), path, row_group_size=row_group_size)
+    return path
+
+
+def test_parquet_rows_in_batches(tmp_path: Path, monkeypatch):
+    import cleaner.io.parquet_in as parquet_in
+
+    monkeypatch.setattr(parquet_in, "BATCH_ROWS", 2)
+    n = 5
+    path = write_parquet(
+        tmp_path / "part.parquet",
+        {
+            "text": [f"page {i}" if i != 3 else None for i in range(n)],
+            "url": ["https://e.com"] * n,
+            "score": [i / 2 for i in range(n)],
+        },
+        row_group_size=2,
+    )
+    got = read([path])
+    assert [(p.id, p.content, p.url, p.metadata) for p in pages(got)] == [
+        (f"part:{i}", f"page {i}", "https://e.com", {"score": i / 2}) for i in (0, 1, 2, 4)
+    ]
+    (issue,) = issues(got)
+    assert issue.fatal and issue.source == f"{path}:3" and issue.message == "'text' is null"
+
+
+def test_parquet_custom_columns_and_ids(tmp_path: Path):
+    path = write_parquet(tmp_path / "c.parquet", {"body": ["A", "B"], "doc_id": ["x", "y"], "link": [None, "u"]})
+    got = read([path], text_column="body", id_column="doc_id", url_column="link")
+    assert [(p.id, p.content, p.url) for p in pages(got)] == [("x", "A", None), ("y", "B", "u")]
+    (issue,) = read([path])
+    assert issue.fatal and "no 'text' column" in issue.message
+
+
+def test_not_a_parquet_file(tmp_path: Path):
+    (tmp_path / "fake.parquet").write_bytes(b"PAR1 but not really")
+    (issue,) = read([tmp_path / "fake.parquet"])
+    assert issue.fatal and "Parquet" in issue.message
+
+
+# --- everything together ----------------------------------------------------------------------
+
+
+def test_mixed_inputs_in_one_call(tmp_path: Path, dumps: Path):
+    pytest.importorskip("fastwarc")
+    write_jsonl(tmp_path / "r.jsonl", [{"text": "json page"}, "{oops"])
+    (tmp_path / "p.html").write_text(PAGE.format(head=""), encoding="utf-8")
+    (tmp_path / "c.warc.gz").write_bytes(b"".join(gzip.compress(r) for r in sample_records()[:2]))
+    write_parquet(tmp_path / "t.parquet", {"text": ["parquet page"]})
+    args = [tmp_path / "t.parquet", dumps, tmp_path / "r.jsonl", tmp_path / "p.html", tmp_path / "c.warc.gz"]
+    got = read(args)
+    assert [p.id for p in pages(got)] == [
+        "t:0",
+        "2024/05/story.v2",
+        "a",
+        "b",
+        "r:1",
+        "p",
+        "urn:uuid:r1",
+    ]
+    assert [i.source for i in issues(got)] == [f"{tmp_path / 'r.jsonl'}:2"]
+    assert read(args) == got  # deterministic
+
+
+def test_forced_format_applies_to_every_file(tmp_path: Path):
+    write_jsonl(tmp_path / "a.data", [{"text": "x"}])
+    (page,) = read([tmp_path], format="jsonl")
+    assert page.id == "a.data:1"
+    (issue,) = read([tmp_path], format="csv")
+    assert issue.fatal and "unknown format" in issue.message

@@ -411,7 +411,8 @@ def record_to_page(record: dict[str, Any], config: Config, *, default_id: str, s
     if text is None and isinstance(record.get("html"), str):
         text, kind = record["html"], "html"
     if text is None:
-        return ReadIssue(where, f"no {text_key!r} field" + ("" if text_key in record else " in the record"))
+        missing = f"{text_key!r} is null" if text_key in record else f"no {text_key!r} field in the record"
+        return ReadIssue(where, missing)
     if not isinstance(text, str):
         return ReadIssue(where, f"{text_key!r} is not a string (a {type(text).__name__})")
     raw_id = record.get(id_key)
@@ -447,9 +448,10 @@ def _read_html(entry: InputFile) -> Iterator[Item]:
     yield Page(id=entry.id, source=entry.path, content=text, kind="html", url=find_page_url(text))
 
 
-def decode_html(data: bytes) -> tuple[str, str | None]:
-    """Decode an HTML page: UTF-8 first (a stale charset tag is common), then a declared charset,
-    then UTF-8 with U+FFFD for bad bytes. Returns the text and a warning, if any."""
+def decode_html(data: bytes, charset: str | None = None) -> tuple[str, str | None]:
+    """Decode an HTML page: UTF-8 first (a stale charset label is common), then the `charset` an
+    HTTP header gave, then the one a ``<meta>`` tag declares, then UTF-8 with U+FFFD for bad bytes.
+    Returns the text and a warning, if any."""
     if _is_utf16(data):
         try:
             return data.decode("utf-16"), None
@@ -459,12 +461,12 @@ def decode_html(data: bytes) -> tuple[str, str | None]:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         pass
-    declared = declared_charset(data[:4096])
-    if declared:
-        try:
-            return data.decode(declared), None
-        except (LookupError, UnicodeDecodeError):
-            pass
+    for declared in (_charset_name(charset), declared_charset(data[:4096])):
+        if declared:
+            try:
+                return data.decode(declared), None
+            except (LookupError, UnicodeDecodeError):
+                pass
     return data.decode("utf-8", errors="replace"), "invalid UTF-8 replaced with U+FFFD"
 
 
@@ -476,10 +478,12 @@ _ATTR_RE = re.compile(r"""([^\s=/>"']+)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"'
 def declared_charset(head: bytes) -> str | None:
     """The charset a ``<meta>`` tag declares, when it is not UTF-8 (Latin-1 read as cp1252)."""
     match = _CHARSET_RE.search(head)
-    if not match:
-        return None
-    name = match.group(1).decode("ascii", "replace").lower()
-    if name in ("utf-8", "utf8"):
+    return _charset_name(match.group(1).decode("ascii", "replace")) if match else None
+
+
+def _charset_name(name: str | None) -> str | None:
+    name = (name or "").strip().lower()
+    if not name or name in ("utf-8", "utf8"):
         return None
     return "cp1252" if name in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii") else name
 
