@@ -135,7 +135,7 @@ def _cleaner_html() -> CleanFn:
 
 SYSTEMS: list[System] = [
     System("nothing removed", "dump", _raw),
-    System("line filter (terminal punct., ≥3 words)", "dump", _line_filter),
+    System("line filter (terminal punct. & ≥3 words)", "dump", _line_filter),
     System("datatrove C4QualityFilter", "dump", _datatrove("c4"), ("datatrove", "spacy")),
     System("datatrove Gopher rep.+quality, C4", "dump", _datatrove("gopher+c4"), ("datatrove", "spacy")),
     System("cleaner clean_text", "dump", _cleaner_dump, ("cleaner",)),
