@@ -69,10 +69,15 @@ def run_ray(paths: list[str], output: str, config: Config, *, progress: bool | N
     saved = (ctx.execution_options.preserve_order, ctx.enable_progress_bars)
     ctx.execution_options.preserve_order = True  # --limit and row order follow the input order
     ctx.enable_progress_bars = progress is not False
+    ray_log = logging.getLogger("ray.data")
+    saved_level = ray_log.level
+    if not log.isEnabledFor(logging.DEBUG):
+        ray_log.setLevel(logging.WARNING)  # Ray Data's per-dataset INFO lines drown the run's own report
     try:
         return _run(ray, paths, output, config)
     finally:
         ctx.execution_options.preserve_order, ctx.enable_progress_bars = saved
+        ray_log.setLevel(saved_level)
         if started_here:
             ray.shutdown()
 

@@ -1,0 +1,140 @@
+"""The Ray engine: the same rows as the local engine, its refusals, and the band-key shuffle.
+
+Runs on a local Ray instance (2 CPUs) started once for the module. Ray is a test
+dependency in CI (`pip install -e '.[test,ray]'`); the refusal test runs without it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+import pytest
+
+from cleaner.config import Config
+from cleaner.engine import run
+from cleaner.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _corpus_module():
+    spec = importlib.util.spec_from_file_location("bench_corpus", ROOT / "benchmarks" / "corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_corpus", module)  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def ray_instance():
+    if os.environ.get("CI"):
+        import ray  # in CI a missing Ray is a failure, not a skip
+    else:
+        ray = pytest.importorskip("ray", reason="the Ray engine needs: pip install 'cleaner[ray]'")
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """A multi-site corpus (repeated chrome, syndicated and re-saved pages) in three JSONL files and a
+    text dump, with one bad JSON line and one unreadable file."""
+    folder = tmp_path_factory.mktemp("corpus")
+    records = list(_corpus_module().generate(sites=3, docs_per_site=14, seed=3).records())
+    for part in range(3):
+        lines = [json.dumps(r, ensure_ascii=False) for r in records[part::3]]
+        if part == 1:
+            lines.insert(2, "{not json")
+        (folder / f"crawl-{part}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("Home\nA short note that stands alone, long enough to keep.\n")
+    (folder / "broken.txt.gz").write_bytes(b"not gzip at all")
+    return folder
+
+
+def rows(folder: Path) -> tuple[dict[str, tuple], list[list[str]]]:
+    """(id -> (text, removed, source)) and the duplicate clusters as sorted member lists."""
+    table = pads.dataset(str(folder), format="parquet").to_table()
+    out, clusters = {}, {}
+    for row in table.to_pylist():
+        out[row["id"]] = (row["text"], json.dumps(row["removed"], sort_keys=True), row["source"])
+        if row["dup_cluster"] is not None:
+            clusters.setdefault(row["dup_cluster"], []).append(row["id"])
+    return out, sorted(sorted(members) for members in clusters.values())
+
+
+def test_same_rows_as_local_engine(ray_instance, corpus, tmp_path):
+    config = Config(repeat_min_docs=3, row_group_size=50)
+    local = run([str(corpus)], str(tmp_path / "local") + "/", config, progress=False)
+    remote = run([str(corpus)], str(tmp_path / "ray") + "/", config.replace(engine="ray"), progress=False)
+
+    local_rows, local_clusters = rows(tmp_path / "local")
+    ray_rows, ray_clusters = rows(tmp_path / "ray")
+    assert len(ray_rows) == local.written == remote.written > 40
+    assert ray_rows == local_rows
+    assert ray_clusters == local_clusters and local_clusters  # the corpus has duplicates
+    for name in ("documents", "read_errors", "failed", "raw_chars", "clean_chars", "empty"):
+        assert getattr(remote, name) == getattr(local, name), name
+    assert remote.read_errors == 2 and remote.reasons == local.reasons
+
+    assert (tmp_path / "ray" / "_SUCCESS").exists()
+    ray_parts = sorted((tmp_path / "ray").glob("ray-*.parquet"))
+    local_schema = pq.read_schema(tmp_path / "local" / "part-00000.parquet")
+    assert ray_parts and all(pq.read_schema(p).equals(local_schema, check_metadata=True) for p in ray_parts)
+    assert pq.ParquetFile(ray_parts[0]).metadata.row_group(0).column(0).compression == "ZSTD"
+
+    again = run([str(corpus)], str(tmp_path / "ray") + "/", config.replace(engine="ray"), progress=False)
+    assert again.written == remote.written and rows(tmp_path / "ray")[0] == ray_rows  # a re-run replaces
+
+
+def test_uris_limit_and_no_repeats(ray_instance, corpus, tmp_path):
+    """Inputs and output through pyarrow.fs (`file://`), `--limit` in input order, one pass only."""
+    config = Config(repeats=False, limit=9)
+    run([str(corpus)], str(tmp_path / "local") + "/", config, progress=False)
+    summary = run([corpus.as_uri()], (tmp_path / "ray").as_uri() + "/", config.replace(engine="ray"), progress=False)
+    local_rows, _ = rows(tmp_path / "local")
+    ray_rows, clusters = rows(tmp_path / "ray")
+    assert summary.documents == 9 and clusters == []
+    assert {k: v[:2] for k, v in ray_rows.items()} == {k: v[:2] for k, v in local_rows.items()}
+    assert all(source.startswith("file://") for _, _, source in ray_rows.values())
+
+
+def test_band_key_shuffle_gives_the_in_memory_edges(ray_instance):
+    from cleaner.dedup import banding
+    from cleaner.engine.ray_dedup import similar_pairs
+
+    rng = np.random.default_rng(7)
+    sigs = rng.integers(0, 2**32, size=(400, 128), dtype=np.uint32)
+    for copy, original in [(5, 1), (17, 1), (300, 42), (301, 300), (399, 0)]:
+        sigs[copy] = sigs[original]
+        sigs[copy, rng.choice(128, 12, replace=False)] = rng.integers(0, 2**32, 12, dtype=np.uint32)
+    expected = banding.similar_pairs(sigs, 0.8, 128)
+    got = similar_pairs(sigs, 0.8, 128, partitions=3)
+    assert len(expected) >= 5
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_refusals(ray_instance, corpus, tmp_path):
+    ray_config = Config(engine="ray")
+    with pytest.raises(ConfigError, match="dataset folder"):
+        run([str(corpus)], str(tmp_path / "out.parquet"), ray_config)
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "keep.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="not empty"):
+        run([str(corpus)], str(tmp_path / "busy") + "/", ray_config.replace(repeats=False))
+    run([str(corpus)], str(tmp_path / "local") + "/", Config(repeats=False, limit=2))
+    with pytest.raises(ConfigError, match="other settings"):
+        run([str(corpus)], str(tmp_path / "local") + "/", ray_config.replace(repeats=False, limit=2))
+
+
+def test_without_ray_the_engine_names_the_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if it were not installed
+    with pytest.raises(ConfigError, match=r"pip install 'cleaner\[ray\]'"):
+        run([str(tmp_path)], str(tmp_path / "out") + "/", Config(engine="ray"))
