@@ -1,15 +1,690 @@
-"""Generic line-level heuristics (being written: see issue 2)."""
+"""Generic heuristics: small named classifiers over a document's blocks.
+
+The rule packs have already run when the heuristics see a document: their
+removals are on the `Document`, and `doc.protected` names the blocks that a
+`keep` rule protects (never removed here). Each heuristic is a function of a
+`View` (the document plus per-block features computed once, and the
+removals made so far) with keyword-only thresholds; it yields
+`(block index, detail)` for each block it would remove. `find_removals` runs
+them in registry order, so a later heuristic sees what an earlier one took.
+
+Two families, in this order:
+
+* pattern heuristics look at one block and its immediate neighbours (widgets,
+  bylines, link labels, credits, captions, breadcrumbs, repeated blocks);
+* structural heuristics look at the whole page: they find the article region
+  as the densest run of prose blocks (a maximum-sum segment, the idea behind
+  "body text extraction" by Finn et al. 2001, on line scores), cut it at a
+  section label that opens related stories or comments, keep the headline
+  just before it, and revise the short blocks inside it from their
+  neighbours (as jusText does: a short block between prose is a subheading, a
+  run of short blocks is a list of links).
+
+Everything is linear in the number of blocks.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
 from cleaner.document import Document, Removal
+from cleaner.errors import ConfigError
 
-HEURISTICS: dict[str, object] = {}
+# ---------------------------------------------------------------------------
+# Block features
+# ---------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+")
+_CLOSERS = "\"'”’»)]\u201d\u2019*"
+_TERMINAL = re.compile(r"[.!?。！？][" + re.escape(_CLOSERS) + r"\s]*$")
+_ELLIPSIS = re.compile(r"(\.\.\.|…)[" + re.escape(_CLOSERS) + r"\s]*$")
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "after",
+        "all",
+        "also",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "more",
+        "most",
+        "new",
+        "no",
+        "not",
+        "of",
+        "on",
+        "one",
+        "or",
+        "our",
+        "out",
+        "over",
+        "said",
+        "she",
+        "so",
+        "some",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "up",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "which",
+        "who",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
+)
+_STAGE_NAMES = frozenset({"language", "repeats"})
 
 
-def check_names(names) -> None:
-    return None
+def fold(text: str) -> str:
+    """A key for comparing blocks: case folded, words only (quotes, dashes, punctuation and
+    spacing differences vanish).
+
+    >>> fold('Xi says “fully unleash” potential.') == fold('Xi says "Fully Unleash" potential')
+    True
+    """
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+@dataclass
+class View:
+    """A document as the heuristics see it: stripped block texts, word counts, and removals so far."""
+
+    doc: Document
+    texts: list[str]
+    words: list[int]
+    terminal: list[bool]
+    stop_ratio: list[float]
+    taken: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, doc: Document) -> View:
+        texts = [b.text.strip() for b in doc.blocks]
+        words, terminal, stop_ratio = [], [], []
+        for text in texts:
+            tokens = _WORD.findall(text.lower())
+            words.append(len(text.split()))
+            terminal.append(bool(_TERMINAL.search(text)) and not _ELLIPSIS.search(text))
+            stop_ratio.append(sum(t in _STOPWORDS for t in tokens) / len(tokens) if tokens else 0.0)
+        return cls(doc, texts, words, terminal, stop_ratio)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def alive(self, i: int) -> bool:
+        """Not removed by a pack or an earlier heuristic."""
+        return i not in self.taken and not self.doc.is_removed(i)
+
+    def removable(self, i: int) -> bool:
+        return self.alive(i) and i not in self.doc.protected
+
+    def is_prose(self, i: int, *, min_words: int = 8, long_words: int = 25) -> bool:
+        """A sentence-like paragraph: ends in terminal punctuation with enough words, or is long
+        and reads like text (has function words)."""
+        w = self.words[i]
+        if self.terminal[i] and w >= min_words:
+            return True
+        return w >= long_words and self.stop_ratio[i] >= 0.15 and not _ELLIPSIS.search(self.texts[i])
+
+    def prev_alive(self, i: int) -> int | None:
+        j = i - 1
+        while j >= 0 and not self.alive(j):
+            j -= 1
+        return j if j >= 0 else None
+
+    def next_alive(self, i: int) -> int | None:
+        j = i + 1
+        while j < len(self) and not self.alive(j):
+            j += 1
+        return j if j < len(self) else None
+
+
+Heuristic = Callable[..., Iterable[tuple[int, str]]]
+
+
+# ---------------------------------------------------------------------------
+# Pattern heuristics
+# ---------------------------------------------------------------------------
+
+_MONTHS = (
+    "jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?"
+    "|nov(ember)?|dec(ember)?"
+)
+_DAYS = "mon(day)?|tue(s(day)?)?|wed(nesday)?|thu(r(s(day)?)?)?|fri(day)?|sat(urday)?|sun(day)?"
+_WIDGET_TOKEN = re.compile(
+    rf"(?:{_MONTHS}|{_DAYS}|\d{{1,4}}(?:st|nd|rd|th)?|\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?|[ap]\.?m\.?"
+    r"|[a-z]{2,4}t|gmt|utc|today|yesterday|updated|published|posted|last|modified|on|at|am|pm"
+    r"|°[cf]?|c|f|-?\d+(?:[.,]\d+)?°?[cf]?|[-–—/|,.:·•]+|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"
+    r"|ago|hours?|hrs?|mins?|minutes?|days?|weeks?|months?|years?|an?|edt|est|cet|bst)",
+    re.IGNORECASE,
+)
+_DATEISH = re.compile(rf"\d|\b(?:{_MONTHS}|{_DAYS}|today|yesterday)\b", re.IGNORECASE)
+
+
+def widget(view: View, *, max_words: int = 12) -> Iterator[tuple[int, str]]:
+    """Date, time, weather and "updated" stamps standing alone: "21.6 C", "Monday, September 25,
+    2023", "Updated 10:32 am EST", "3 hours ago".
+
+    Catches a block made only of date/time/temperature words and numbers, with at least one
+    digit or month/day name. Must not catch a sentence that mentions a date ("On Monday the
+    summit opened."): any other word keeps the block. Idea: the vocabulary test boilerplate
+    filters use for timestamp lines (e.g. datatrove's line-level filters).
+    """
+    for i, text in enumerate(view.texts):
+        if view.words[i] > max_words or not _DATEISH.search(text):
+            continue
+        tokens = re.findall(r"[^\s,]+", text)
+        if tokens and all(_WIDGET_TOKEN.fullmatch(t.strip("()[]")) for t in tokens):
+            yield i, f"date/time/weather stamp, {view.words[i]} words"
+
+
+_BYLINE_WORDS = frozenset(
+    [
+        "published",
+        "posted",
+        "updated",
+        "last",
+        "modified",
+        "on",
+        "by",
+        "at",
+        "in",
+        "written",
+        "author",
+        "authors",
+        "share",
+        "shares",
+        "comments",
+        "comment",
+        "min",
+        "read",
+        "reading",
+        "time",
+        "-",
+        "—",
+        "|",
+        "·",
+        "•",
+        "⋅",
+        "and",
+    ]
+)
+_BYLINE_NAME = re.compile(
+    r"^(?:by|written by|posted by|words by|author:?|reporter:?|story by)\s+"
+    r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|al|el|bin))*\s*[,|]?"
+    r"(?:\s*[A-Z][\w&.'’ -]*)?$",
+    re.IGNORECASE,
+)
+
+
+def byline_widget(view: View, *, max_words: int = 8) -> Iterator[tuple[int, str]]:
+    """Byline widgets: the words a theme prints around an author and a date when the name and the
+    date are links or pictures ("Published", "on", "By", "Posted by"), and bare bylines
+    ("By Jane Doe", "By Jane Doe, Reuters").
+
+    Must not catch a sentence starting with "By" ("By noon the crowd had gone."): it needs
+    terminal-free short text of capitalised name words. Idea: byline classes that extractors such
+    as trafilatura prune.
+    """
+    for i, text in enumerate(view.texts):
+        if view.words[i] > max_words or (view.terminal[i] and view.words[i] > 3):
+            continue
+        tokens = text.lower().replace(":", " ").split()
+        if tokens and all(t in _BYLINE_WORDS for t in tokens):
+            yield i, "byline widget words"
+        elif _BYLINE_NAME.match(text) and not view.terminal[i]:
+            yield i, "byline"
+
+
+_LINK_LABEL = re.compile(
+    r"^(?:[>»›→▶+]\s*)?(?:read|see|view|show|load|continue|click|learn|find out|discover|watch|listen"
+    r"|explore|get|go|back|jump|skip|more|next|previous|prev|older|newer|full)\b[\w\s'’.,&-]{0,40}?"
+    r"(?:\s*[>»›→…]+|\.\.\.)?\s*$",
+    re.IGNORECASE,
+)
+_LINK_WORDS = re.compile(
+    r"\b(?:more|here|story|stories|article|articles|post|posts|reading|comments?|all|full|top|page"
+    r"|next|previous|prev|older|newer|now|video|gallery|photos|details|content|main|less|again)\b",
+    re.IGNORECASE,
+)
+
+
+def link_label(view: View, *, max_words: int = 5) -> Iterator[tuple[int, str]]:
+    """Link labels and calls to action standing alone: "Read More", "Continue reading »",
+    "See all stories", "Back to top", "Next article".
+
+    Must not catch a short sentence ("Read the report.") or a subheading: the block must be
+    short, start with a navigation verb and name a link target word (more, story, page, …).
+    """
+    for i, text in enumerate(view.texts):
+        w = view.words[i]
+        if w == 0 or w > max_words or (view.terminal[i] and not text.endswith("...")):
+            continue
+        if _LINK_LABEL.match(text) and _LINK_WORDS.search(text):
+            yield i, "link label"
+
+
+_CREDIT_BY = re.compile(
+    r"^[(\[]?\s*(?:additional reporting|reporting|writing|editing|edited|compiled|produced|research)"
+    r"(?: and \w+)? by\b",
+    re.IGNORECASE,
+)
+_CREDIT = re.compile(
+    r"^[(\[]?\s*(?:sources?|via|credits?|courtesy|copyright|©|\(c\))\s*[:©]?\s"
+    r"|\bwith (?:agencies|agency inputs|wires|wire services)\s*[.)\]]?$"
+    r"|^[(\[]?\s*(?:[-–—]\s*)?(?:AFP|AP|Reuters|Xinhua|dpa|ANI|PTI|IANS|CNA|UPI|EFE|Bloomberg|"
+    r"Agencies|Associated Press|Agence France-Presse)(?:\s*[/,&]\s*\w+)*\s*[)\]]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def credit(view: View, *, max_words: int = 20, max_by_words: int = 8) -> Iterator[tuple[int, str]]:
+    """Credit lines: "Additional reporting by CNA", "source: commonspace.eu with agencies",
+    "(Reporting by …; Editing by …)", "— AFP", "© 2023 Example Media".
+
+    Must not catch an article sentence naming a source ("Reporting by the BBC showed that …"
+    is a sentence): a "reporting by" line must be short, bracketed, or a list of credits split by
+    semicolons; other credits open with a marker or are an agency name alone.
+    """
+    for i, text in enumerate(view.texts):
+        w = view.words[i]
+        if w > max_words:
+            continue
+        if _CREDIT_BY.match(text):
+            if w <= max_by_words or text.startswith(("(", "[")) or ";" in text or not view.terminal[i]:
+                yield i, f"credit line, {w} words"
+        elif _CREDIT.search(text):
+            yield i, f"credit line, {w} words"
+
+
+_CAPTION = re.compile(
+    r"^[(\[]?\s*(?:file\s+)?(?:photos?|images?|pictures?|pic|foto|video|graphic|illustration|"
+    r"photograph|photo credit|image credit|image source|caption)\s*(?::|/|\||by\b|credit\b|courtesy\b)",
+    re.IGNORECASE,
+)
+
+
+def caption(view: View, *, max_words: int = 60) -> Iterator[tuple[int, str]]:
+    """Marked captions and photo credits: "Photo: AFP", "photo: Mongolians gathered …",
+    "Image by …", "File photo: …".
+
+    Must not catch prose that mentions a photo ("Photos of the event spread online."): the
+    block must open with the marker and a colon, slash or "by".
+    """
+    for i, text in enumerate(view.texts):
+        if view.words[i] <= max_words and _CAPTION.match(text):
+            yield i, f"marked caption, {view.words[i]} words"
+
+
+_BREADCRUMB = re.compile(r"^(?:you are here\s*:?\s*)?home(?:page)?(?:\s*[>»›/|:\\]+\s*|(?=[A-Z]))", re.IGNORECASE)
+_CRUMB_SEP = re.compile(r"\s[>»›/|]\s")
+
+
+def breadcrumb(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]]:
+    """Breadcrumb trails: "Home > World > Asia", "Home » News", and the glued form a dump of
+    link lists gives ("HomeChinaXi says …").
+
+    Must not catch "Home Secretary Jane Doe said …" (a space and no separator after "Home"), nor
+    a sentence with one slash: the trail needs "Home" and a separator, or two separators.
+    """
+    for i, text in enumerate(view.texts):
+        if view.words[i] > max_words:
+            continue
+        if text.startswith(("Home", "HOME", "home", "You are", "you are")) and _BREADCRUMB.match(text):
+            yield i, "breadcrumb trail"
+        elif len(_CRUMB_SEP.findall(text)) >= 2 and not view.terminal[i] and view.words[i] <= 15:
+            yield i, "separator-delimited trail"
+
+
+def title_repeat(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]]:
+    """The headline printed again (meta title, share box, sticky header): a short block printed
+    before the first prose paragraph whose folded text comes back later; later copies go.
+
+    Compares folded text (case, quotes, dashes, punctuation and spacing ignored), so a repeat with
+    straight quotes matches a headline with curly ones. Must not remove the first occurrence.
+    """
+    first_prose = next((i for i in range(len(view)) if view.alive(i) and view.is_prose(i)), len(view))
+    heads: dict[str, int] = {}
+    for i in range(first_prose):
+        if view.alive(i) and 2 <= view.words[i] <= max_words:
+            heads.setdefault(fold(view.texts[i]), i)
+    heads.pop("", None)
+    if not heads:
+        return
+    for i, text in enumerate(view.texts):
+        if view.words[i] <= max_words and view.alive(i):
+            first = heads.get(fold(text))
+            if first is not None and first < i:
+                yield i, f"repeats the headline (block {first})"
+
+
+def repeated_block(view: View, *, min_chars: int = 2) -> Iterator[tuple[int, str]]:
+    """A block repeated within the page (a sidebar story listed twice, a label printed in
+    two menus): copies after the first occurrence go; the first stays for the other heuristics
+    to judge.
+
+    Must not catch short punctuation-only separators ("***"): folded text must be non-empty.
+    """
+    seen: dict[str, int] = {}
+    for i, text in enumerate(view.texts):
+        key = fold(text)
+        if len(key) < min_chars:
+            continue
+        if key in seen:
+            if view.alive(i):
+                yield i, f"repeats block {seen[key]}"
+        else:
+            seen[key] = i
+
+
+# ---------------------------------------------------------------------------
+# Structural heuristics: the article region
+# ---------------------------------------------------------------------------
+
+
+def teaser(view: View, *, min_words: int = 12, min_run: int = 2) -> Iterator[tuple[int, str]]:
+    """Truncated teasers at the end of the page: long blocks that stop mid-sentence or in an
+    ellipsis ("… the suspects installed cameras on coconut trees in the", "… opticians are
+    shedding light..."), walking back from the end until the last complete paragraph; at least
+    `min_run` of them (a list of other stories), so that one article paragraph with a stray tail
+    is left alone.
+
+    Must not catch a standfirst (it comes before the article, not after its last complete
+    paragraph) nor short labels (left to the region heuristics). Idea: related-story widgets print
+    the first N characters of other articles.
+    """
+    found, run = [], 0
+    for i in range(len(view) - 1, -1, -1):
+        if view.words[i] < min_words:
+            continue
+        if not view.alive(i):
+            run += 1  # a long block a pack already took counts toward the run
+        elif _ELLIPSIS.search(view.texts[i]) or not view.terminal[i]:
+            found.append(i)
+            run += 1
+        else:
+            break
+    if found and run >= min_run:
+        for i in reversed(found):
+            yield i, f"{view.words[i]} words, stops mid-sentence after the article"
+
+
+_END_MARKER = re.compile(
+    r"^(?:[#>»›▶■●•+-]\s*)?(?:"
+    r"related(?:\s+(?:articles?|stories|posts?|news|content|coverage|reading|links|topics|videos?))?"
+    r"|(?:most\s+)?(?:popular|read|viewed|shared|commented|emailed|watched)"
+    r"(?:\s+(?:stories|articles|news|now|today|this week|posts?))?"
+    r"|most\s+\w+|trending(?:\s+\w+){0,2}|recommended(?:\s+\w+){0,3}|top\s+(?:stories|news|picks|articles)"
+    r"|(?:you|we\s+think\s+you)\s+(?:may|might|could|will)\s+(?:also\s+)?"
+    r"(?:like|enjoy|be interested in|want)(?:\s+\w+){0,3}"
+    r"|more\s+(?:from|on|in|about|like this|stories|news|articles|headlines|to read|top stories)(?:\s+\S+){0,4}"
+    r"|(?:also|read)\s+(?:read|see|next|also)|see also|further reading|don['’]t miss(?:\s+\w+)?"
+    r"|editor['’]?s['’]?\s+(?:choice|picks?)|(?:latest|recent)(?:\s+(?:news|stories|articles|posts|comments|headlines|videos))?"
+    r"|(?:\d+\s+)?(?:comments?|responses?|replies)|leave a (?:reply|comment)|post a comment|add (?:a|your) comment"
+    r"|join the (?:conversation|discussion)|discussion|around the web|from the web"
+    r"|sponsored(?:\s+\w+)?|promoted(?:\s+\w+)?"
+    r"|(?:share|tags?|topics?|filed under|categories)\s*:?|about the author|other (?:news|stories)"
+    r"|what to read next|elsewhere(?:\s+on\s+\S+)?|in (?:other|case you missed)(?:\s+\w+){0,2}"
+    r")\s*[:>»›]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def _scores(view: View, *, short_penalty: float) -> list[float]:
+    scores = []
+    for i in range(len(view)):
+        if i in view.doc.protected and not view.doc.is_removed(i):
+            scores.append(max(view.words[i], 1.0))
+        elif not view.alive(i):
+            # neutral, so that cleaning clean text finds the same region (idempotence)
+            scores.append(0.0)
+        elif view.is_prose(i):
+            scores.append(float(view.words[i]))
+        elif view.terminal[i] and view.words[i] >= 3:
+            scores.append(0.0)
+        else:
+            scores.append(-short_penalty)
+    return scores
+
+
+def _densest_run(scores: list[float]) -> tuple[int, int, float]:
+    """Maximum-sum contiguous run (Kadane), as (start, end inclusive, sum)."""
+    best, best_run = 0.0, (0, -1)
+    total, start = 0.0, 0
+    for i, s in enumerate(scores):
+        if total <= 0:
+            total, start = s, i
+        else:
+            total += s
+        if total > best:
+            best, best_run = total, (start, i)
+    return best_run[0], best_run[1], best
+
+
+@dataclass
+class Region:
+    start: int
+    end: int
+    cut: int | None = None  # the end marker, when one closed the article
+    title: int | None = None
+
+
+def find_region(
+    view: View,
+    *,
+    short_penalty: float = 8.0,
+    min_words: int = 8,
+    min_words_before_marker: int = 40,
+) -> Region | None:
+    """The article region: the densest run of prose blocks, closed at an end marker (a section
+    label for related stories, popular lists or comments) once some article text came before it.
+    None when the page has too little prose to tell."""
+    scores = _scores(view, short_penalty=short_penalty)
+    start, end, total = _densest_run(scores)
+    if end < start or total < min_words:
+        return None
+    words_before = 0
+    for i in range(start, end + 1):
+        if (
+            view.alive(i)
+            and i not in view.doc.protected
+            and view.words[i] <= 8
+            and words_before >= min_words_before_marker
+            and _END_MARKER.match(view.texts[i])
+        ):
+            region = Region(start, i - 1, cut=i)
+            break
+        if view.alive(i) and view.is_prose(i):
+            words_before += view.words[i]
+    else:
+        region = Region(start, end)
+    while region.end > region.start and not view.alive(region.end):
+        region.end -= 1
+    return region
+
+
+def _slug_words(url: str | None) -> set[str]:
+    if not url:
+        return set()
+    try:
+        path = unquote(urlsplit(url if "//" in url else "//" + url).path)
+    except ValueError:
+        return set()
+    return {w for w in re.findall(r"[a-z]{3,}", path.lower()) if w not in {"html", "htm", "php", "aspx", "www"}}
+
+
+def find_title(view: View, region: Region, *, window: int = 12, max_words: int = 30) -> int | None:
+    """The headline: among the live short blocks just before the region (up to `window` of
+    them), the one that best matches the URL's slug, else the longest with at least 3 words."""
+    slug = _slug_words(view.doc.url)
+    best, best_score = None, 0.0
+    seen = 0
+    i = region.start - 1
+    while i >= 0 and seen < window:
+        if view.alive(i):
+            seen += 1
+            w = view.words[i]
+            if 2 <= w <= max_words and not _END_MARKER.match(view.texts[i]):
+                overlap = len(slug & set(_WORD.findall(view.texts[i].lower()))) if slug else 0
+                score = overlap * 10.0 + min(w, 15) - seen * 0.5
+                if (w >= 3 or overlap >= 2) and score > best_score:
+                    best, best_score = i, score
+        i -= 1
+    return best
+
+
+def outside_article(view: View, *, region: Region | None = None) -> Iterator[tuple[int, str]]:
+    """Blocks outside the article region: navigation, section and category labels, sidebars and
+    footers before the headline or after the article's end (its end marker included).
+
+    Keeps the headline (the best title-like block just before the region). Must not remove any
+    block of the region: a short subheading between article paragraphs stays.
+    """
+    if region is None:
+        for i in range(len(view)):
+            if view.alive(i):
+                yield i, "no article text on the page"
+        return
+    for i in range(len(view)):
+        if region.start <= i <= region.end or i == region.title or not view.alive(i):
+            continue
+        where = "before the article" if i < region.start else "after the article"
+        if region.cut is not None and i == region.cut:
+            yield i, "section label that ends the article"
+        else:
+            yield i, f"{view.words[i]} words, {where}"
+
+
+def link_list(view: View, *, region: Region | None = None, min_run: int = 3, max_words: int = 10):
+    """Runs of short unpunctuated blocks inside the article region (an embedded "related" box,
+    a tag list, share buttons): `min_run` or more in a row go.
+
+    Must not catch a lone subheading between paragraphs, nor a short quoted line that ends in
+    punctuation. Idea: jusText revises short blocks from their neighbours; a run of them has no
+    prose neighbour to lean on.
+    """
+    if region is None:
+        return
+    run: list[int] = []
+
+    def flush() -> Iterator[tuple[int, str]]:
+        if len(run) >= min_run:
+            for j in run:
+                yield j, f"{len(run)} short blocks in a row inside the article"
+        run.clear()
+
+    for i in range(region.start, region.end + 1):
+        if not view.alive(i):
+            continue
+        if view.words[i] <= max_words and not view.terminal[i] and i not in view.doc.protected:
+            run.append(i)
+        else:
+            yield from flush()
+    yield from flush()
+
+
+# ---------------------------------------------------------------------------
+# Registry and driver
+# ---------------------------------------------------------------------------
+
+PATTERN_HEURISTICS: dict[str, Heuristic] = {
+    "widget": widget,
+    "breadcrumb": breadcrumb,
+    "byline-widget": byline_widget,
+    "link-label": link_label,
+    "credit": credit,
+    "caption": caption,
+    "title-repeat": title_repeat,
+    "repeated-block": repeated_block,
+    "teaser": teaser,
+}
+REGION_HEURISTICS: dict[str, Heuristic] = {
+    "outside-article": outside_article,
+    "link-list": link_list,
+}
+HEURISTICS: dict[str, Heuristic] = {**PATTERN_HEURISTICS, **REGION_HEURISTICS}
+
+
+def check_names(names: Iterable[str]) -> None:
+    """Raise ConfigError for a name that is neither a heuristic nor a stage that can be disabled."""
+    known = set(HEURISTICS) | _STAGE_NAMES
+    for name in names:
+        if name not in known:
+            raise ConfigError(f"unknown heuristic {name!r} in disable; known: {', '.join(sorted(known))}")
 
 
 def find_removals(doc: Document, *, disabled: set[str] | frozenset[str] = frozenset()) -> list[Removal]:
-    return []
+    """Whole-block removals the enabled heuristics make, in block order (see the module doc)."""
+    if not doc.blocks:
+        return []
+    view = View.of(doc)
+
+    def take(name: str, found: Iterable[tuple[int, str]]) -> None:
+        for i, detail in found:
+            if view.removable(i):
+                view.taken[i] = f"heuristic:{name}\x00{detail}"
+
+    for name, function in PATTERN_HEURISTICS.items():
+        if name not in disabled:
+            take(name, function(view))
+    region = find_region(view)
+    if region is not None:
+        region.title = find_title(view, region)
+    for name, function in REGION_HEURISTICS.items():
+        if name not in disabled:
+            take(name, function(view, region=region))
+    removals = []
+    for i in sorted(view.taken):
+        reason, detail = view.taken[i].split("\x00", 1)
+        removals.append(doc.remove_block(i, reason, detail))
+    return removals
+
+
+__all__ = ["HEURISTICS", "View", "check_names", "find_region", "find_removals", "fold"]

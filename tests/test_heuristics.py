@@ -1,0 +1,203 @@
+"""Unit tests of each heuristic on small synthetic pages, including what each must not catch."""
+
+from __future__ import annotations
+
+import pytest
+
+from cleaner import heuristics
+from cleaner.document import Document
+from cleaner.errors import ConfigError
+
+P1 = (
+    "The ministers met in the capital on Tuesday to discuss trade, energy and security, and they "
+    "agreed to meet again next year."
+)
+P2 = (
+    "Officials said the talks were constructive and that a joint statement would be published after "
+    "the leaders had reviewed the text."
+)
+P3 = (
+    "Analysts said the meeting showed how quickly the region was changing, and that more deals were "
+    "likely to follow in the coming months."
+)
+P4 = (
+    "Trade between the countries has grown every year since the agreement was signed, according to "
+    "figures released by the customs office."
+)
+
+
+def run(*lines: str, protected: set[int] = frozenset(), disabled: set[str] = frozenset(), url=None):
+    """Clean with the heuristics alone; return (kept texts, {removed text: reason})."""
+    doc = Document.from_text("\n".join(lines), id="t", source="t", url=url)
+    doc.protected |= set(protected)
+    removals = heuristics.find_removals(doc, disabled=set(disabled))
+    doc.add(removals)
+    reasons = {r.text.strip(): r.reason for r in removals}
+    return [doc.blocks[i].text for i in doc.kept_indexes()], reasons
+
+
+def test_registry_names_are_kebab_case_and_documented():
+    assert heuristics.HEURISTICS
+    for name, function in heuristics.HEURISTICS.items():
+        assert name == name.lower() and " " not in name and "_" not in name
+        assert function.__doc__ and "Must not" in function.__doc__
+
+
+def test_check_names():
+    heuristics.check_names(["widget", "language", "repeats"])
+    with pytest.raises(ConfigError, match="no-such-thing"):
+        heuristics.check_names(["no-such-thing"])
+
+
+def test_removals_are_whole_blocks_with_heuristic_reasons():
+    doc = Document.from_text(f"Menu\nA headline about the talks\n{P1}\n{P2}\nRead More", id="t", source="t")
+    for r in heuristics.find_removals(doc, disabled=set()):
+        assert r.start == 0 and r.end == len(doc.blocks[r.block].text)
+        assert r.reason.startswith("heuristic:") and r.reason.split(":", 1)[1] in heuristics.HEURISTICS
+
+
+def test_widget():
+    _, reasons = run("21.6 C", "Monday, September 25, 2023", "Updated 10:32 am EST", "Headline of it", P1, P2)
+    assert reasons["21.6 C"] == "heuristic:widget"
+    assert reasons["Monday, September 25, 2023"] == "heuristic:widget"
+    assert reasons["Updated 10:32 am EST"] == "heuristic:widget"
+
+
+def test_widget_keeps_a_sentence_with_a_date():
+    kept, _ = run(P1, "On Monday, September 25, the summit opened.", P2)
+    assert "On Monday, September 25, the summit opened." in kept
+
+
+def test_breadcrumb():
+    _, reasons = run("Home > World > Asia", "HomeChinaXi says the talks went well.", "Headline here now", P1, P2)
+    assert reasons["Home > World > Asia"] == "heuristic:breadcrumb"
+    assert reasons["HomeChinaXi says the talks went well."] == "heuristic:breadcrumb"
+
+
+def test_breadcrumb_keeps_home_secretary():
+    line = "Home Secretary Jane Doe said the rules would change next month."
+    kept, _ = run(P1, line, P2)
+    assert line in kept
+
+
+def test_byline_widget():
+    _, reasons = run("A headline about the talks", "Published", "on", "By Jane Doe", P1, P2)
+    for text in ("Published", "on", "By Jane Doe"):
+        assert reasons[text] == "heuristic:byline-widget"
+
+
+def test_byline_widget_keeps_a_sentence_starting_with_by():
+    kept, _ = run(P1, "By noon the crowd had gone.", P2)
+    assert "By noon the crowd had gone." in kept
+
+
+def test_link_label():
+    _, reasons = run(P1, P2, "Continue reading »", P3, P4, "Read More")
+    assert reasons["Continue reading »"] == "heuristic:link-label"
+    assert reasons["Read More"] == "heuristic:link-label"
+
+
+def test_link_label_keeps_a_short_sentence():
+    kept, _ = run(P1, "Read the report.", P2)
+    assert "Read the report." in kept
+
+
+def test_credit_and_caption():
+    lines = (P1, "Photo: AFP", P2, P3, "Additional reporting by CNA", "source: example.com with agencies")
+    _, reasons = run(*lines)
+    assert reasons["Photo: AFP"] == "heuristic:caption"
+    assert reasons["Additional reporting by CNA"] == "heuristic:credit"
+    assert reasons["source: example.com with agencies"] == "heuristic:credit"
+
+
+def test_credit_keeps_prose_about_reporting():
+    line = "Reporting by the local newspaper showed that the mayor had known about the problem for years."
+    kept, _ = run(P1, line, P2)
+    assert line in kept
+
+
+def test_title_repeat_folds_quotes_and_keeps_the_first():
+    title = "Xi says China must “fully unleash” potential."
+    kept, reasons = run(title, P1, P2, 'Xi says China must "fully unleash" potential.', P3)
+    assert kept[0] == title
+    assert reasons['Xi says China must "fully unleash" potential.'] == "heuristic:title-repeat"
+
+
+def test_repeated_block_keeps_the_first_occurrence():
+    story = "A sidebar story about something else entirely happened in another country"
+    _, reasons = run("Headline of the page", P1, P2, P3, "Related articles", story, P4, story)
+    assert reasons.get(story) is not None
+
+
+def test_teaser_tail():
+    teaser1 = "HS2 link cancellation concerns. Mayor warns of divide. The mayor has expressed concerns that the..."
+    teaser2 = (
+        "Suspected spies have been arrested for allegedly taking photographs of ships, and installed cameras in the"
+    )
+    kept, reasons = run("Headline of the page", P1, P2, P3, teaser1, teaser2)
+    assert reasons[teaser1] == reasons[teaser2] == "heuristic:teaser"
+    assert P3 in kept
+
+
+def test_teaser_leaves_one_unfinished_last_paragraph():
+    last = P4.rstrip(".") + " and the figures were later revised by the office in the"
+    kept, _ = run("Headline of the page", P1, P2, P3, last)
+    assert last in kept
+
+
+def test_navigation_before_the_headline_goes_and_the_headline_stays():
+    kept, reasons = run("News", "World", "Sport", "DIPLOMACY", "New chapter in relations", P1, P2, P3)
+    assert kept[0] == "New chapter in relations"
+    assert reasons["DIPLOMACY"] == "heuristic:outside-article"
+    assert reasons["Sport"] == "heuristic:outside-article"
+
+
+def test_subheadings_between_paragraphs_are_kept():
+    lines = ("A headline for the page", P1, P2, "The importance of the region", P3, "Cooperation in turmoil", P4)
+    kept, reasons = run(*lines)
+    assert kept == list(lines)
+    assert reasons == {}
+
+
+def test_short_quote_paragraph_in_the_article_is_kept():
+    lines = ("A headline for the page", P1, "“No,” he said.", P2, "“We will see.”", P3)
+    kept, _ = run(*lines)
+    assert kept == list(lines)
+
+
+def test_section_label_ends_the_article():
+    other = "Another story about something else, long enough to be a paragraph of text in its own right."
+    kept, reasons = run("A headline for the page", P1, P2, "Most Popular", other, other.replace("else", "new"))
+    assert kept == ["A headline for the page", P1, P2]
+    assert reasons["Most Popular"] == "heuristic:outside-article"
+
+
+def test_link_list_inside_the_article():
+    links = ["Markets rally", "Storm hits the coast", "Election results"]
+    kept, reasons = run("A headline for the page", P1, P2, *links, P3, P4)
+    for link in links:
+        assert reasons[link] == "heuristic:link-list"
+    assert P3 in kept
+
+
+def test_protected_blocks_are_never_removed():
+    kept, _ = run("Read More", P1, P2, "Photo: AFP", protected={0, 3})
+    assert "Read More" in kept and "Photo: AFP" in kept
+
+
+def test_disabled_heuristic_keeps_its_blocks():
+    kept, _ = run("Headline of the page", P1, P2, "Photo: AFP", P3, disabled={"caption", "link-list"})
+    assert "Photo: AFP" in kept
+
+
+def test_url_slug_picks_the_headline():
+    lines = ("Some other promo line here", "Ministers agree on trade deal", "Jane Doe and John Roe", P1, P2)
+    kept, _ = run(*lines, url="https://example.com/news/ministers-agree-trade-deal-123")
+    assert "Ministers agree on trade deal" in kept
+    assert "Some other promo line here" not in kept
+
+
+def test_page_without_prose_is_all_boilerplate():
+    kept, reasons = run("Home", "News", "Sport results")
+    assert kept == []
+    assert set(reasons.values()) == {"heuristic:outside-article"}
