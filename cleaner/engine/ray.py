@@ -105,7 +105,7 @@ def _run(ray, paths: list[str], output: str, config: Config) -> RunSummary:
     folder.claim()
     pages = _pages(ray, sources, config, tally)
     schema = _schema(pages, config, file_metadata)
-    holder = [ray.put(index.slim() if index is not None else None)]
+    holder = [ray.put(index)]
     results = pages.map_batches(
         _clean_batch,
         batch_size=BATCH_SIZE,
@@ -202,10 +202,10 @@ def _fingerprint_batch(batch: dict[str, Any], *, config: Config) -> dict[str, An
 
 def _clean_batch(batch: dict[str, Any], *, config: Config, holder: list[Any], schema: Any, tally: Any):
     from cleaner.engine import worker
-    from cleaner.engine.local import _flag_duplicate, _keep
+    from cleaner.engine.local import _keep
     from cleaner.io.writer import ParquetSink, result_row
 
-    index = _ready(config, holder)
+    _ready(config, holder)
     outcomes = worker.clean_batch([pickle.loads(d) for d in batch["data"]])
     part = RunSummary()
     failures = []
@@ -215,8 +215,8 @@ def _clean_batch(batch: dict[str, Any], *, config: Config, holder: list[Any], sc
         if isinstance(outcome, worker.Failure):
             part.failed += 1
             failures.append(((int(file_no), int(page_no)), outcome.as_dict()))
-        elif _keep(outcome, config, index, part):
-            rows.append(result_row(_flag_duplicate(outcome, index)))
+        elif _keep(outcome, config, part):  # the pipeline has set dup_cluster/dup_rank
+            rows.append(result_row(outcome))
     key = ("clean", int(batch["file"][0]), int(batch["page"][0])) if len(outcomes) else ("clean", -1, -1)
     tally.add.remote(key, (part, failures))
     sink = ParquetSink("unused.parquet", file_metadata={}, row_group_size=config.row_group_size)
@@ -262,9 +262,9 @@ def _index(ray, sources: list, config: Config) -> Any:
                 yield pickle.loads(data)
 
     if "similar_pairs" in inspect.signature(CorpusIndex.build).parameters:
-        return CorpusIndex.build(stream(), params, similar_pairs=similar_pairs)
+        return CorpusIndex.build(stream(), params, similar_pairs=similar_pairs).slim()
     log.debug("CorpusIndex.build takes no similar_pairs: banding runs on the driver")
-    return CorpusIndex.build(stream(), params)
+    return CorpusIndex.build(stream(), params).slim()  # pass-2 workers need no document signatures
 
 
 def _filenames():
