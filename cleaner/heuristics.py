@@ -120,6 +120,8 @@ _STOPWORDS = frozenset(
         "your",
     ]
 )
+# scripts written without spaces: two characters count as a word
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _STAGE_NAMES = frozenset({"language", "repeats"})
 
 
@@ -142,6 +144,7 @@ class View:
     words: list[int]
     terminal: list[bool]
     stop_ratio: list[float]
+    wrapped: list[bool]
     taken: dict[int, str] = field(default_factory=dict)
 
     @classmethod
@@ -150,10 +153,15 @@ class View:
         words, terminal, stop_ratio = [], [], []
         for text in texts:
             tokens = _WORD.findall(text.lower())
-            words.append(len(text.split()))
+            words.append(len(text.split()) + len(_CJK.findall(text)) // 2)
             terminal.append(bool(_TERMINAL.search(text)) and not _ELLIPSIS.search(text))
             stop_ratio.append(sum(t in _STOPWORDS for t in tokens) / len(tokens) if tokens else 0.0)
-        return cls(doc, texts, words, terminal, stop_ratio)
+        # hard-wrapped prose (press releases, old pages): a sentence runs on into the next line
+        wrapped = [False] * len(texts)
+        for i in range(len(texts) - 1):
+            if not terminal[i] and words[i] >= 4 and words[i + 1] >= 4 and texts[i + 1][:1].islower():
+                wrapped[i] = wrapped[i + 1] = True
+        return cls(doc, texts, words, terminal, stop_ratio, wrapped)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -169,7 +177,7 @@ class View:
         """A sentence-like paragraph: ends in terminal punctuation with enough words, or is long
         and reads like text (has function words)."""
         w = self.words[i]
-        if self.terminal[i] and w >= min_words:
+        if (self.terminal[i] or self.wrapped[i]) and w >= min_words:
             return True
         return w >= long_words and self.stop_ratio[i] >= 0.15 and not _ELLIPSIS.search(self.texts[i])
 
@@ -477,6 +485,14 @@ _END_MARKER = re.compile(
 )
 
 
+_COMMENT_HEADER = re.compile(
+    rf"(?:\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?|\b(?:{_MONTHS})\b.*\d|\bago)\s*(?:said|says|wrote|writes)\s*:?\s*$"
+    r"|^\d+\s+(?:comments?|responses?|replies|thoughts on)\b.{0,80}$"
+    r"|\b(?:posted in|filed under)\b.*\|\s*\d+\s+comments?\s*$",
+    re.IGNORECASE,
+)
+
+
 def _scores(view: View, *, short_penalty: float) -> list[float]:
     scores = []
     for i in range(len(view)):
@@ -522,6 +538,7 @@ def find_region(
     short_penalty: float = 8.0,
     min_words: int = 8,
     min_words_before_marker: int = 40,
+    before_ratio: float = 0.5,
 ) -> Region | None:
     """The article region: the densest run of prose blocks, closed at an end marker (a section
     label for related stories, popular lists or comments) once some article text came before it.
@@ -530,21 +547,21 @@ def find_region(
     start, end, total = _densest_run(scores)
     if end < start or total < min_words:
         return None
-    words_before = 0
+    prose = [view.words[i] if view.alive(i) and view.is_prose(i) else 0 for i in range(start, end + 1)]
+    total_prose, words_before = sum(prose), 0
+    region = Region(start, end)
     for i in range(start, end + 1):
-        if (
-            view.alive(i)
-            and i not in view.doc.protected
-            and view.words[i] <= 8
-            and words_before >= min_words_before_marker
-            and _END_MARKER.match(view.texts[i])
-        ):
-            region = Region(start, i - 1, cut=i)
-            break
-        if view.alive(i) and view.is_prose(i):
-            words_before += view.words[i]
-    else:
-        region = Region(start, end)
+        if i not in view.doc.protected and words_before >= min_words_before_marker:
+            text, w = view.texts[i], view.words[i]
+            label = w <= 8 and _END_MARKER.match(text)
+            # a section label ends the article only when most of the article came before it (a
+            # "Comments" button in a share bar above the text must not); a comment header always
+            if (label and words_before >= before_ratio * (total_prose - words_before)) or (
+                w <= 20 and _COMMENT_HEADER.search(text)
+            ):
+                region = Region(start, i - 1, cut=i)
+                break
+        words_before += prose[i - start]
     while region.end > region.start and not view.alive(region.end):
         region.end -= 1
     return region
