@@ -26,3 +26,17 @@ def test_site_packs_are_chosen(path):
     pack = load_pack(path)
     assert not pack.always, f"{path.name} would apply to every page"
     assert pack.domains or pack.detect
+
+
+def test_each_seed_picks_one_site_pack():
+    from pathlib import Path
+
+    from cleaner.document import Document
+    from cleaner.rules import load_ruleset
+
+    ruleset = load_ruleset()
+    seeds = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
+    for raw in sorted(p for p in seeds.glob("*.txt") if p.name.count(".") == 1):
+        doc = Document.from_text(raw.read_text(encoding="utf-8"), id=raw.stem, source=str(raw))
+        sites = [p.id for p in ruleset.select(doc) if not p.always]
+        assert len(sites) == 1, (raw.name, sites)
