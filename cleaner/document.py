@@ -102,6 +102,8 @@ class Document:
     protected: set[int] = field(default_factory=set)
     removals: list[Removal] = field(default_factory=list)
     packs: tuple[str, ...] = ()
+    dup_cluster: str | None = None
+    dup_rank: int | None = None
     _whole: set[int] = field(default_factory=set, repr=False)
 
     @classmethod
@@ -176,6 +178,70 @@ class Document:
         kept = (self.kept_text(b.index) for b in self.blocks if b.index not in self._whole)
         return "\n".join(t for t in kept if t and not t.isspace())
 
+    def kept_view(self) -> tuple[Document, list[tuple[int, list[int] | None]]]:
+        """The document its clean text would make, and where each of its blocks came from.
+
+        Each view block is a kept block's kept text; `origin[i]` is (original block
+        index, positions of the kept characters in the original block, or None when
+        the block is untouched). Used to run the stages again on the clean text.
+        """
+        blocks: list[Block] = []
+        origin: list[tuple[int, list[int] | None]] = []
+        protected: set[int] = set()
+        for block in self.blocks:
+            text = self.kept_text(block.index)
+            if not text or text.isspace():
+                continue
+            positions = None
+            if text != block.text:
+                cut = [False] * len(block.text)
+                for r in self.removals:
+                    if r.block == block.index:
+                        cut[r.start : r.end] = [True] * (r.end - r.start)
+                positions = [i for i, gone in enumerate(cut) if not gone]
+            if block.index in self.protected:
+                protected.add(len(blocks))
+            blocks.append(Block(len(blocks), block.line, text))
+            origin.append((block.index, positions))
+        view = Document(
+            id=self.id,
+            source=self.source,
+            text="\n".join(b.text for b in blocks),
+            url=self.url,
+            site=self.site,
+            blocks=blocks,
+            protected=protected,
+            packs=self.packs,
+        )
+        return view, origin
+
+    def add_from_view(self, removals: list[Removal], origin: list[tuple[int, list[int] | None]]) -> int:
+        """Record removals made on `kept_view()`, mapped back to this document's blocks and offsets.
+
+        A removal of a whole view block removes the whole original block. Returns
+        how many removals were recorded.
+        """
+        mapped: list[Removal] = []
+        for r in removals:
+            index, positions = origin[r.block]
+            text = self.blocks[index].text
+            view_len = len(text) if positions is None else len(positions)
+            if positions is None or (r.start == 0 and r.end == view_len):
+                start, end = (0, len(text)) if positions is not None else (r.start, r.end)
+                mapped.append(Removal(index, start, end, r.reason, r.detail, text[start:end]))
+                continue
+            run_start = prev = positions[r.start]
+            for pos in [*positions[r.start + 1 : r.end], None]:
+                if pos is None or pos != prev + 1:
+                    mapped.append(Removal(index, run_start, prev + 1, r.reason, r.detail, text[run_start : prev + 1]))
+                    if pos is not None:
+                        run_start = pos
+                if pos is not None:
+                    prev = pos
+        before = len(self.removals)
+        self.add(mapped)
+        return len(self.removals) - before
+
     def sorted_removals(self) -> list[Removal]:
         return sorted(self.removals, key=lambda r: (r.block, r.start, r.end))
 
@@ -212,4 +278,6 @@ class Result:
             removed=tuple(doc.sorted_removals()),
             raw_chars=len(doc.text),
             metadata=doc.metadata,
+            dup_cluster=doc.dup_cluster,
+            dup_rank=doc.dup_rank,
         )

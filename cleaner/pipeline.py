@@ -13,6 +13,8 @@ from cleaner import heuristics, language, rules
 from cleaner.config import Config
 from cleaner.document import Document, Result
 
+MAX_ROUNDS = 8
+
 
 @dataclass
 class Pipeline:
@@ -29,12 +31,30 @@ class Pipeline:
         return cls(config, ruleset, index)
 
     def run(self, doc: Document) -> Document:
-        """Apply every enabled stage to `doc` (in place) and return it."""
-        disabled = set(self.config.disable)
+        """Apply every enabled stage to `doc` (in place) and return it.
+
+        The per-document stages run again on the clean text until they remove
+        nothing more: context heuristics see new neighbours once junk is gone, and
+        this fixpoint is what makes `clean(clean(x)) == clean(x)`. Packs are chosen
+        once, from the original page.
+        """
         packs = self.ruleset.select(doc)
         doc.packs = tuple(p.id for p in packs)
         if doc.site is None and packs:
             doc.site = next((p.site for p in packs if p.site), None)
+        self._document_stages(doc, packs)
+        for _ in range(MAX_ROUNDS):
+            view, origin = doc.kept_view()
+            self._document_stages(view, packs)
+            doc.lang = view.lang
+            if not doc.add_from_view(view.removals, origin):
+                break
+        if self.index is not None and self.config.repeats and "repeats" not in self.config.disable:
+            self._repeats(doc)
+        return doc
+
+    def _document_stages(self, doc: Document, packs: list[rules.RulePack]) -> None:
+        disabled = set(self.config.disable)
         removals, protected = rules.apply_packs(packs, doc)
         doc.protected |= protected
         doc.add(removals)
@@ -42,9 +62,20 @@ class Pipeline:
         if self.config.language and "language" not in disabled:
             doc.lang, removals = language.find_removals(doc)
             doc.add(removals)
-        if self.index is not None and self.config.repeats and "repeats" not in disabled:
+
+    def _repeats(self, doc: Document) -> None:
+        """Remove corpus repeats and flag duplicates; a page the index has not seen is looked up
+        against it (streaming mode) and, if it duplicates an indexed page, ranks after it."""
+        if doc.id in self.index:
             doc.add(self.index.find_removals(doc))
-        return doc
+            dup = self.index.duplicate(doc.id)
+            if dup is not None:
+                doc.dup_cluster, doc.dup_rank = dup
+            return
+        page = self.index.lookup_new(doc)
+        doc.add(page.removals)
+        if page.dup_cluster is not None:
+            doc.dup_cluster, doc.dup_rank = page.dup_cluster, 1
 
     def clean(self, doc: Document) -> Result:
         return Result.of(self.run(doc))

@@ -96,8 +96,8 @@ def run_local(paths: list[str], output: str, config: Config, *, progress: bool |
                 summary.documents += 1
                 if isinstance(outcome, worker.Failure):
                     errors.failure(outcome)
-                elif _keep(outcome, config, index, summary):
-                    out.write(ordinal, _flag_duplicate(outcome, index))
+                elif _keep(outcome, config, summary):
+                    out.write(ordinal, outcome)
                 if config.max_errors is not None and summary.errors > config.max_errors:
                     summary.gave_up = True
                     log.error("giving up: more than %d errors (--max-errors)", config.max_errors)
@@ -117,33 +117,20 @@ def run_local(paths: list[str], output: str, config: Config, *, progress: bool |
     return summary
 
 
-def _keep(result: Result, config: Config, index: Any, summary: RunSummary) -> bool:
+def _keep(result: Result, config: Config, summary: RunSummary) -> bool:
     """Count the result and decide whether it is written (`--min-words`, `--drop-duplicates`)."""
     if config.min_words and len(result.text.split()) < config.min_words:
         summary.too_short += 1
         return False
-    if config.drop_duplicates and index is not None:
-        dup = index.duplicate(result.id)
-        if dup is not None and dup[1] > 0:
-            summary.duplicates_dropped += 1
-            return False
+    if config.drop_duplicates and result.dup_rank:
+        summary.duplicates_dropped += 1
+        return False
     summary.written += 1
     summary.empty += not result.text
     summary.raw_chars += result.raw_chars
     summary.clean_chars += result.clean_chars
     summary.reasons.update(reason_key(r.reason) for r in result.removed)
     return True
-
-
-def _flag_duplicate(result: Result, index: Any) -> Result:
-    if index is None:
-        return result
-    dup = index.duplicate(result.id)
-    if dup is None:
-        return result
-    from dataclasses import replace
-
-    return replace(result, dup_cluster=dup[0], dup_rank=dup[1])
 
 
 def _load_or_build_index(paths: list[str], config: Config, progress: bool | None) -> Any:
@@ -155,7 +142,7 @@ def _load_or_build_index(paths: list[str], config: Config, progress: bool | None
     params = worker.dedup_params(config)
     if config.index:
         return CorpusIndex.load(config.index, params)
-    return build_index(paths, config, progress=progress)
+    return build_index(paths, config, progress=progress).slim()
 
 
 def build_index(paths: list[str], config: Config, *, progress: bool | None = None) -> Any:

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from cleaner.config import Config
-from cleaner.document import Page, Result
+from cleaner.document import Document, Page, Result
 from cleaner.errors import CleanerError
 from cleaner.pipeline import Pipeline
 
 _state: dict[str, Any] = {}
-RESET_EVERY = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +42,18 @@ def _pipeline() -> Pipeline:
     return _state["pipeline"]
 
 
-def _document(page: Page):
-    from cleaner.extract import to_document
+def _document(page: Page) -> Document:
+    """Extract the page (HTML) or split it (text); an HTML page with no main text is an empty document."""
+    from cleaner.extract import RESET_EVERY, NoMainText, reset_extraction_caches, to_document
 
     pipeline = _pipeline()
     _state["pages"] += 1
-    if _state["pages"] % RESET_EVERY == 0:
-        from cleaner.extract import reset_extraction_caches
-
+    if page.kind == "html" and _state["pages"] % RESET_EVERY == 0:
         reset_extraction_caches()
-    return to_document(page, pipeline.ruleset, timeout=pipeline.config.extract_timeout)
+    try:
+        return to_document(page, pipeline.ruleset, timeout=pipeline.config.extract_timeout)
+    except NoMainText:
+        return Document.from_text("", id=page.id, source=page.source, url=page.url, metadata=page.metadata)
 
 
 def _guarded(page: Page, work) -> Any:
