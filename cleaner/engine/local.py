@@ -96,7 +96,7 @@ def run_local(paths: list[str], output: str, config: Config, *, progress: bool |
                 summary.documents += 1
                 if isinstance(outcome, worker.Failure):
                     errors.failure(outcome)
-                elif _keep(outcome, config, summary):
+                elif keep_result(outcome, config, summary):
                     out.write(ordinal, outcome)
                 if config.max_errors is not None and summary.errors > config.max_errors:
                     summary.gave_up = True
@@ -117,7 +117,7 @@ def run_local(paths: list[str], output: str, config: Config, *, progress: bool |
     return summary
 
 
-def _keep(result: Result, config: Config, summary: RunSummary) -> bool:
+def keep_result(result: Result, config: Config, summary: RunSummary) -> bool:
     """Count the result and decide whether it is written (`--min-words`, `--drop-duplicates`)."""
     if config.min_words and len(result.text.split()) < config.min_words:
         summary.too_short += 1

@@ -202,8 +202,8 @@ def _fingerprint_batch(batch: dict[str, Any], *, config: Config) -> dict[str, An
 
 def _clean_batch(batch: dict[str, Any], *, config: Config, holder: list[Any], schema: Any, tally: Any):
     from cleaner.engine import worker
-    from cleaner.engine.local import _keep
-    from cleaner.io.writer import ParquetSink, result_row
+    from cleaner.engine.local import keep_result
+    from cleaner.io.writer import result_row, rows_table
 
     _ready(config, holder)
     outcomes = worker.clean_batch([pickle.loads(d) for d in batch["data"]])
@@ -215,21 +215,18 @@ def _clean_batch(batch: dict[str, Any], *, config: Config, holder: list[Any], sc
         if isinstance(outcome, worker.Failure):
             part.failed += 1
             failures.append(((int(file_no), int(page_no)), outcome.as_dict()))
-        elif _keep(outcome, config, part):  # the pipeline has set dup_cluster/dup_rank
+        elif keep_result(outcome, config, part):  # the pipeline has set dup_cluster/dup_rank
             rows.append(result_row(outcome))
     key = ("clean", int(batch["file"][0]), int(batch["page"][0])) if len(outcomes) else ("clean", -1, -1)
     tally.add.remote(key, (part, failures))
-    sink = ParquetSink("unused.parquet", file_metadata={}, row_group_size=config.row_group_size)
-    sink.schema = schema  # the sink's row conversion, with the run's fixed schema
-    return sink._table(rows)
+    return rows_table(rows, schema)
 
 
 def _schema(pages, config: Config, file_metadata: dict[str, Any]):
     """The output schema: the writer's columns, metadata columns typed from the first row group's pages."""
-    import pyarrow as pa
 
     from cleaner.document import Result
-    from cleaner.io.writer import BASE_FIELDS, EXTRA_METADATA, METADATA_KEY, _metadata_fields, result_row
+    from cleaner.io.writer import output_schema, result_row
 
     sample = pages.limit(max(1, config.row_group_size)).take_all()
     rows = []
@@ -237,8 +234,7 @@ def _schema(pages, config: Config, file_metadata: dict[str, Any]):
         page = pickle.loads(row["data"])
         stub = Result(page.id, page.source, page.url, None, None, "", (), 0, metadata=page.metadata)
         rows.append(result_row(stub))
-    meta = {METADATA_KEY: json.dumps(file_metadata, sort_keys=True).encode()}
-    return pa.schema([*BASE_FIELDS, *_metadata_fields(rows), pa.field(EXTRA_METADATA, pa.string())], metadata=meta)
+    return output_schema(rows, file_metadata)
 
 
 def _index(ray, sources: list, config: Config) -> Any:

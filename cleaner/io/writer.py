@@ -69,7 +69,7 @@ def result_row(result: Result) -> dict[str, Any]:
     return row
 
 
-def _metadata_fields(rows: list[dict[str, Any]]) -> list[pa.Field]:
+def metadata_fields(rows: list[dict[str, Any]]) -> list[pa.Field]:
     """Columns for the metadata keys of the first row group, typed from their values."""
     names: list[str] = []
     for row in rows:
@@ -85,6 +85,49 @@ def _metadata_fields(rows: list[dict[str, Any]]) -> list[pa.Field]:
     return fields
 
 
+def output_schema(rows: list[dict[str, Any]], file_metadata: dict[str, Any]) -> pa.Schema:
+    """The output schema: the fixed columns, the metadata columns of `rows`, `metadata_extra`, and the
+    run description under the `cleaner` key."""
+    return pa.schema(
+        [*BASE_FIELDS, *metadata_fields(rows), pa.field(EXTRA_METADATA, pa.string())],
+        metadata={METADATA_KEY: json.dumps(file_metadata, sort_keys=True).encode()},
+    )
+
+
+def rows_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """Rows as a table of `schema`; metadata values that do not fit their column, and keys the schema
+    lacks, go to `metadata_extra` as JSON rather than being lost."""
+    columns = []
+    extras: list[dict[str, Any]] = [{} for _ in rows]
+    for field in schema:
+        if field.name == EXTRA_METADATA:
+            continue
+        values = [row.get(field.name) for row in rows]
+        try:
+            columns.append(pa.array(values, type=field.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            if field.name in BASE_NAMES:
+                raise
+            columns.append(pa.array(_fitting(field, values, extras), type=field.type))
+    known = set(schema.names)
+    for extra, row in zip(extras, rows, strict=True):
+        extra.update({k: v for k, v in row.items() if k not in known})
+    columns.append(pa.array([json.dumps(e, sort_keys=True, default=str) if e else None for e in extras], pa.string()))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _fitting(field: pa.Field, values: list[Any], extras: list[dict[str, Any]]) -> list[Any]:
+    fitting = []
+    for extra, value in zip(extras, values, strict=True):
+        try:
+            pa.array([value], type=field.type)
+            fitting.append(value)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            extra[field.name] = value
+            fitting.append(None)
+    return fitting
+
+
 class ParquetSink:
     """Write results to one Parquet file in row groups of `row_group_size`.
 
@@ -97,7 +140,7 @@ class ParquetSink:
         self.path = Path(path)
         self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
         self.row_group_size = max(1, row_group_size)
-        self.file_metadata = {METADATA_KEY: json.dumps(file_metadata, sort_keys=True).encode()}
+        self.file_metadata = file_metadata
         self.rows: list[dict[str, Any]] = []
         self.writer: pq.ParquetWriter | None = None
         self.schema: pa.Schema | None = None
@@ -124,46 +167,12 @@ class ParquetSink:
 
     def _flush(self) -> None:
         if self.writer is None:
-            meta_fields = _metadata_fields(self.rows)
-            self.schema = pa.schema(
-                [*BASE_FIELDS, *meta_fields, pa.field(EXTRA_METADATA, pa.string())],
-                metadata=self.file_metadata,
-            )
+            self.schema = output_schema(self.rows, self.file_metadata)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
         if self.rows:
-            self.writer.write_table(self._table(self.rows), row_group_size=self.row_group_size)
+            self.writer.write_table(rows_table(self.rows, self.schema), row_group_size=self.row_group_size)
         self.rows = []
-
-    def _table(self, rows: list[dict[str, Any]]) -> pa.Table:
-        assert self.schema is not None
-        columns = []
-        extras: list[dict[str, Any]] = [{} for _ in rows]
-        for field in self.schema:
-            if field.name == EXTRA_METADATA:
-                continue
-            values = [row.get(field.name) for row in rows]
-            try:
-                columns.append(pa.array(values, type=field.type))
-            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-                if field.name in BASE_NAMES:
-                    raise
-                cast = []
-                for extra, value in zip(extras, values, strict=True):
-                    try:
-                        pa.array([value], type=field.type)
-                        cast.append(value)
-                    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-                        extra[field.name] = value
-                        cast.append(None)
-                columns.append(pa.array(cast, type=field.type))
-        known = set(self.schema.names)
-        for extra, row in zip(extras, rows, strict=True):
-            extra.update({k: v for k, v in row.items() if k not in known})
-        columns.append(
-            pa.array([json.dumps(e, sort_keys=True, default=str) if e else None for e in extras], pa.string())
-        )
-        return pa.Table.from_arrays(columns, schema=self.schema)
 
     def close(self) -> None:
         """Flush what is left and rename the file into place (an empty run still gets a valid file)."""
