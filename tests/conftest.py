@@ -13,8 +13,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--update-golden",
         action="store_true",
         default=False,
-        help="rewrite fixtures' *.expected.txt and *.removed.jsonl from the current output "
-        "(never the human *.gold.txt)",
+        help="rewrite fixtures' expected/ files (*.txt, *.removed.jsonl) from the current output "
+        "(never the human gold/)",
     )
 
 

@@ -19,7 +19,7 @@ from cleaner.document import Document
 from cleaner.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 PARAMS = DedupParams()
 
 

@@ -178,8 +178,7 @@ def test_sentences_spans():
 
 
 def _seed_dir() -> Path:
-    here = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
-    return here if (here / "raw").is_dir() else Path("/work/shared/seeds")
+    return Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 
 
 def test_seed_002_spanish_tail_removed_as_gold():

@@ -1,8 +1,8 @@
 """The five seed pages: golden outputs, the human gold, and the per-line labels.
 
-`fixtures/seeds/<name>.txt` is the raw dump, `<name>.gold.txt` the article a person kept,
-`<name>.labels.json` every non-blank line with keep/reason (copied from ../shared/seeds),
-`<name>.expected.txt` / `<name>.removed.jsonl` the golden output (`pytest --update-golden`).
+`fixtures/seeds/raw/<name>.txt` is the raw dump, `gold/<name>.txt` the article a person kept,
+`labels/<name>.json` every non-blank line with keep/reason (copied from ../shared/seeds),
+`expected/<name>.txt` / `expected/<name>.removed.jsonl` the golden output (`pytest --update-golden`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import cleaner
 from cleaner.document import split_blocks
 
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
-NAMES = sorted(p.name.removesuffix(".txt") for p in SEEDS.glob("*.txt") if p.name.count(".") == 1)
+NAMES = sorted(p.stem for p in (SEEDS / "raw").glob("*.txt"))
 
 # Seed 002's last paragraph ends in a Spanish fragment glued to the English text. Only the
 # language stage (cleaner/language.py) removes it: rules and heuristics remove whole blocks and
@@ -25,7 +25,7 @@ SPANISH_TAIL = " es un sitio web oficial del Gobierno Argentino"
 
 
 def _clean(name: str):
-    return cleaner.clean_text((SEEDS / f"{name}.txt").read_text(encoding="utf-8"))
+    return cleaner.clean_text((SEEDS / "raw" / f"{name}.txt").read_text(encoding="utf-8"))
 
 
 def test_seeds_are_there():
@@ -35,20 +35,20 @@ def test_seeds_are_there():
 @pytest.mark.parametrize("name", NAMES)
 def test_golden(name, golden):
     result = _clean(name)
-    golden(SEEDS / f"{name}.expected.txt", result.text + "\n")
+    golden(SEEDS / "expected" / f"{name}.txt", result.text + "\n")
     lines = "".join(json.dumps(r.as_dict(), ensure_ascii=False) + "\n" for r in result.removed)
-    golden(SEEDS / f"{name}.removed.jsonl", lines)
+    golden(SEEDS / "expected" / f"{name}.removed.jsonl", lines)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_matches_human_gold(name):
-    gold = (SEEDS / f"{name}.gold.txt").read_text(encoding="utf-8").rstrip("\n")
+    gold = (SEEDS / "gold" / f"{name}.txt").read_text(encoding="utf-8").rstrip("\n")
     assert _clean(name).text == gold
 
 
 def test_spanish_tail_is_removed_by_the_language_stage_only():
     name = next(n for n in NAMES if n.startswith("002"))
-    raw = (SEEDS / f"{name}.txt").read_text(encoding="utf-8")
+    raw = (SEEDS / "raw" / f"{name}.txt").read_text(encoding="utf-8")
     result = _clean(name)
     assert SPANISH_TAIL.strip() not in result.text
     tail = [r for r in result.removed if SPANISH_TAIL.strip() in r.text]
@@ -59,8 +59,8 @@ def test_spanish_tail_is_removed_by_the_language_stage_only():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_labelled_lines(name):
-    raw = (SEEDS / f"{name}.txt").read_text(encoding="utf-8")
-    labels = json.loads((SEEDS / f"{name}.labels.json").read_text(encoding="utf-8"))
+    raw = (SEEDS / "raw" / f"{name}.txt").read_text(encoding="utf-8")
+    labels = json.loads((SEEDS / "labels" / f"{name}.json").read_text(encoding="utf-8"))
     result = _clean(name)
     block_of_line = {b.line: b.index for b in split_blocks(raw)}
     whole = {r.block for r in result.removed if r.start == 0 and r.end == len(r.text)}
