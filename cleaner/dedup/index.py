@@ -122,8 +122,14 @@ class CorpusIndex:
 
     # ---------------------------------------------------------------- build
     @classmethod
-    def build(cls, fingerprints: Iterable[Fingerprint], params: DedupParams) -> CorpusIndex:
-        """Build from pass-1 fingerprints (streamed; any order gives the same index)."""
+    def build(
+        cls, fingerprints: Iterable[Fingerprint], params: DedupParams, *, similar_pairs=banding.similar_pairs
+    ) -> CorpusIndex:
+        """Build from pass-1 fingerprints (streamed; any order gives the same index).
+
+        `similar_pairs` finds the verified near-duplicate pairs among signature rows;
+        the Ray engine passes its shuffle version, which gives the same pairs.
+        """
         p = params
         ids, sites, doc_hash, doc_sh, nblocks = [], [], [], [], []
         doc_sigs, block_hash, kept, long_rows, long_sigs, long_sh = [], [], [], [], [], []
@@ -180,9 +186,7 @@ class CorpusIndex:
         lnode = inv[lrows]
         unodes, first = np.unique(lnode, return_index=True)
         usig = lsig[first]
-        edges = banding.similar_pairs(
-            usig, p.block_threshold, p.num_perm, p.false_positive_weight, p.false_negative_weight
-        )
+        edges = similar_pairs(usig, p.block_threshold, p.num_perm, p.false_positive_weight, p.false_negative_weight)
         node_root = banding.components(len(uniq), unodes[edges]) if len(uniq) else np.empty(0, np.int64)
         comp = node_root[inv]  # per block row: root node (smallest hash) of its cluster
         row_site = site_idx[block_doc]
@@ -198,9 +202,7 @@ class CorpusIndex:
         valid = np.flatnonzero(has_sig)
         exact_edges = valid[banding.candidate_edges(doc_hash[valid, None])]
         text_edges = valid[
-            banding.similar_pairs(
-                dsig[valid], p.dup_threshold, p.num_perm, p.false_positive_weight, p.false_negative_weight
-            )
+            similar_pairs(dsig[valid], p.dup_threshold, p.num_perm, p.false_positive_weight, p.false_negative_weight)
         ]
         dc1 = banding.components(n, exact_edges, text_edges)
 
@@ -216,7 +218,7 @@ class CorpusIndex:
             content_sh[crow[starts]] = np.add.reduceat(csh, starts)
         cvalid = np.flatnonzero(content_sh >= p.min_content_shingles)
         content_edges = cvalid[
-            banding.similar_pairs(
+            similar_pairs(
                 content_sig[cvalid], p.dup_threshold, p.num_perm, p.false_positive_weight,
                 p.false_negative_weight,
             )

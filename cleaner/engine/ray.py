@@ -8,8 +8,7 @@ calls (`cleaner.engine.worker`: `init_worker`, `fingerprint_batch`,
   tasks with the local readers, one file per call; the driver never holds pages.
 - Pass 1 (repeats on): `map_batches` fingerprints pages; the driver streams the
   fingerprints (hashes and signatures, no text) into `CorpusIndex.build`, whose
-  near-duplicate banding runs as a Ray shuffle over band keys when the dedup
-  package takes a `similar_pairs` function (see `ray_dedup`).
+  near-duplicate banding runs as a Ray shuffle over band keys (`ray_dedup`).
 - Pass 2: `map_batches` cleans pages against the index and turns the results
   into Arrow rows with the local writer's schema (`cleaner.io.writer`); Ray's
   `write_parquet` writes them into the output folder; `_SUCCESS` comes last.
@@ -20,7 +19,6 @@ on the driver at the end, as the local engine reports them.
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import pickle
@@ -257,10 +255,8 @@ def _index(ray, sources: list, config: Config) -> Any:
             for data in batch.column("fp").to_pylist():
                 yield pickle.loads(data)
 
-    if "similar_pairs" in inspect.signature(CorpusIndex.build).parameters:
-        return CorpusIndex.build(stream(), params, similar_pairs=similar_pairs).slim()
-    log.debug("CorpusIndex.build takes no similar_pairs: banding runs on the driver")
-    return CorpusIndex.build(stream(), params).slim()  # pass-2 workers need no document signatures
+    # pass-2 workers need no document signatures: send them the slim index
+    return CorpusIndex.build(stream(), params, similar_pairs=similar_pairs).slim()
 
 
 def _filenames():
