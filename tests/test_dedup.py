@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import subprocess
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _corpus import corpus as corpus_gen
 from datasketch import MinHash
 
 from cleaner.dedup import CorpusIndex, DedupParams, as_minhash, banding, fingerprint, normalize, text_hash
@@ -21,17 +21,6 @@ from cleaner.errors import ConfigError
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 PARAMS = DedupParams()
-
-
-def _corpus_module():
-    spec = importlib.util.spec_from_file_location("bench_corpus", ROOT / "benchmarks" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_corpus"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus_mod = _corpus_module()
 
 
 def _word(*numbers: int) -> str:
@@ -45,7 +34,7 @@ def _docs(corpus):
 
 @pytest.fixture(scope="module")
 def generated():
-    corpus = corpus_mod.generate(sites=3, docs_per_site=25, seed=7)
+    corpus = corpus_gen.generate(sites=3, docs_per_site=25, seed=7)
     docs = _docs(corpus)
     fps = [fingerprint(d, PARAMS) for d in docs]
     return corpus, docs, fps, CorpusIndex.build(fps, PARAMS)
@@ -143,7 +132,7 @@ def test_quality_on_generated_corpus(generated):
     corpus, docs, _, index = generated
     removed = {(d.id, r.block) for d in docs for r in index.find_removals(d)}
     clusters = {d.id: index.duplicate(d.id)[0] for d in docs if index.duplicate(d.id)}
-    s = corpus_mod.score(corpus, removed, clusters, PARAMS.repeat_min_docs, PARAMS.repeat_min_docs_corpus)
+    s = corpus_gen.score(corpus, removed, clusters, PARAMS.repeat_min_docs, PARAMS.repeat_min_docs_corpus)
     assert s["content_removed"] == 0, s
     assert s["repeat_precision"] >= 0.99, s
     assert s["repeat_recall"] >= 0.97, s

@@ -6,7 +6,6 @@ dependency in CI (`pip install -e '.[test,ray]'`); the refusal test runs without
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sys
@@ -16,20 +15,13 @@ import numpy as np
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
+from _corpus import corpus as corpus_gen
 
 from cleaner.config import Config
 from cleaner.engine import run
 from cleaner.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _corpus_module():
-    spec = importlib.util.spec_from_file_location("bench_corpus", ROOT / "benchmarks" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_corpus", module)  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +40,7 @@ def corpus(tmp_path_factory) -> Path:
     """A multi-site corpus (repeated chrome, syndicated and re-saved pages) in three JSONL files and a
     text dump, with one bad JSON line and one unreadable file."""
     folder = tmp_path_factory.mktemp("corpus")
-    records = list(_corpus_module().generate(sites=3, docs_per_site=14, seed=3).records())
+    records = list(corpus_gen.generate(sites=3, docs_per_site=14, seed=3).records())
     for part in range(3):
         lines = [json.dumps(r, ensure_ascii=False) for r in records[part::3]]
         if part == 1:
