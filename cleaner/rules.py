@@ -72,10 +72,21 @@ class RulePack:
     examples: tuple[Example, ...]
     description: str = ""
     prune_xpath: tuple[str, ...] = ()
+    any_drop: Any = None
+    any_keep: Any = None
 
     @property
     def rules(self) -> tuple[Rule, ...]:
         return self.drops + self.cuts + self.keeps
+
+    def first_drop(self, text: str) -> Rule | None:
+        """The first drop rule matching `text`; one combined search rules out most blocks."""
+        if not _may_match(self.any_drop, text):
+            return None
+        return next((rule for rule in self.drops if rule.matches(text)), None)
+
+    def keeps_block(self, text: str) -> bool:
+        return _may_match(self.any_keep, text) and any(rule.matches(text) for rule in self.keeps)
 
     def applies_to_host(self, host: str) -> bool:
         return any(host == d or host.endswith("." + d) for d in self.domains)
@@ -122,6 +133,26 @@ class RuleSet:
         return [{"id": p.id, "file": Path(p.path).name, "sha256": p.sha256} for p in self.packs]
 
 
+def _may_match(combined: Any, text: str) -> bool:
+    """False only when the combined pattern surely does not match (a timeout answers 'maybe')."""
+    if combined is None:
+        return True
+    try:
+        return combined.search(text, timeout=REGEX_TIMEOUT_S) is not None
+    except TimeoutError:
+        return True
+
+
+def _combined(rules: list[Rule]) -> Any:
+    """One pattern matching where any of `rules` matches (V1 scopes inline flags to each group)."""
+    if not rules:
+        return regex.compile(r"(?!)")
+    try:
+        return regex.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules), regex.V1)
+    except regex.error:
+        return None
+
+
 def url_host(url: str | None) -> str:
     if not url:
         return ""
@@ -157,14 +188,12 @@ def apply_packs(packs: list[RulePack], doc: Document) -> tuple[list[Removal], se
         for block in doc.blocks:
             if block.index in removed:
                 continue
-            for rule in pack.drops:
-                if rule.matches(block.text):
-                    removed.add(block.index)
-                    removals.append(doc.remove_block(block.index, f"rule:{pack.id}/{rule.id}", "drop"))
-                    break
-        for block in doc.blocks:
-            if any(rule.matches(block.text) for rule in pack.keeps):
-                protected.add(block.index)
+            rule = pack.first_drop(block.text)
+            if rule is not None:
+                removed.add(block.index)
+                removals.append(doc.remove_block(block.index, f"rule:{pack.id}/{rule.id}", "drop"))
+        if pack.keeps:
+            protected.update(b.index for b in doc.blocks if pack.keeps_block(b.text))
     removals.sort(key=lambda r: r.block)
     return removals, protected
 
@@ -273,6 +302,8 @@ def _build_pack(path: str, sha256: str, data: dict[str, Any]) -> RulePack:
         examples=tuple(examples),
         description=str(head.get("description", "")),
         prune_xpath=tuple(_str_list(path, None, head, "prune_xpath")),
+        any_drop=_combined(rules["drop"]),
+        any_keep=_combined(rules["keep"]),
     )
 
 
