@@ -31,12 +31,16 @@ class Pipeline:
         return cls(config, ruleset, index)
 
     def run(self, doc: Document) -> Document:
-        """Apply every enabled stage to `doc` (in place) and return it.
+        """Apply every enabled stage to `doc` (in place) and return it."""
+        return self.apply_corpus(self.run_document_stages(doc))
 
-        The per-document stages run again on the clean text until they remove
-        nothing more: context heuristics see new neighbours once junk is gone, and
-        this fixpoint is what makes `clean(clean(x)) == clean(x)`. Packs are chosen
-        once, from the original page.
+    def run_document_stages(self, doc: Document) -> Document:
+        """Rules, heuristics and language: everything that needs only the page itself.
+
+        The stages run again on the clean text until they remove nothing more:
+        context heuristics see new neighbours once junk is gone, and this fixpoint
+        is what makes `clean(clean(x)) == clean(x)`. Packs are chosen once, from
+        the original page.
         """
         packs = self.ruleset.select(doc)
         doc.packs = tuple(p.id for p in packs)
@@ -49,6 +53,10 @@ class Pipeline:
             doc.lang = view.lang
             if not doc.add_from_view(view.removals, origin):
                 break
+        return doc
+
+    def apply_corpus(self, doc: Document) -> Document:
+        """The corpus stage, when an index is loaded: repeated blocks and duplicate flags."""
         if self.index is not None and self.config.repeats and "repeats" not in self.config.disable:
             self._repeats(doc)
         return doc

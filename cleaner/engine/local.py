@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -70,28 +72,51 @@ def recorded_config(config: Config) -> dict[str, Any]:
 
 
 def run_local(paths: list[str], output: str, config: Config, *, progress: bool | None = None) -> RunSummary:
-    """Clean every page under `paths` into `output`; see `cleaner.engine.run`."""
-    from cleaner import __version__
-    from cleaner.rules import load_ruleset
+    """Clean every page under `paths` into `output`; see `cleaner.engine.run`.
 
+    With the corpus stage on and no saved index, pass 1 runs the per-document
+    stages, fingerprints each page and spills the documents to a temporary file;
+    pass 2 reads them back and only applies the corpus stage, so no page is
+    extracted or cleaned twice.
+    """
     start = time.perf_counter()
     summary = RunSummary()
     errors = ErrorLog(summary, config.errors)
-    ruleset = load_ruleset(config.rules)
-    index = _load_or_build_index(paths, config, progress)
+    try:
+        with tempfile.TemporaryDirectory(prefix="cleaner-") as scratch:
+            if _corpus_stage_on(config) and not config.index:
+                spill = Path(scratch) / "pass1.pickle"
+                index = _first_pass(paths, config, errors, spill, progress)
+                items, batch_fn = _read_spill(spill), worker.finish_batch
+            else:
+                index = _load_index(config)
+                items, batch_fn = _pages(paths, config, errors), worker.clean_batch
+            _second_pass(items, batch_fn, output, config, index, errors, progress)
+    finally:
+        errors.close()
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _second_pass(items, batch_fn, output: str, config: Config, index: Any, errors: ErrorLog, progress) -> None:
+    """Clean (or finish) every item in input order and write what is kept; `--max-errors` gives up."""
+    from cleaner import __version__
+    from cleaner.rules import load_ruleset
+
+    summary = errors.summary
     file_metadata = {
         "tool": "cleaner",
         "version": __version__,
         "config": recorded_config(config),
-        "rule_packs": ruleset.manifest(),
-        "index": getattr(index, "description", lambda: None)() if index is not None else None,
+        "rule_packs": load_ruleset(config.rules).manifest(),
+        "index": index.description() if index is not None else None,
     }
     out = open_output(output, config, file_metadata)
     try:
         with _executor(config, index) as submit:
-            pages = _pages(paths, config, errors, out.skip)
+            todo = ((ordinal, item) for ordinal, item in items if not out.skip(ordinal))
             bar = tqdm(desc="cleaning", unit="doc", disable=_no_bar(progress), mininterval=0.5)
-            for ordinal, outcome in _map(pages, worker.clean_batch, submit, config.workers):
+            for ordinal, outcome in _map(todo, batch_fn, submit, config.workers):
                 bar.update(1)
                 summary.documents += 1
                 if isinstance(outcome, worker.Failure):
@@ -111,10 +136,47 @@ def run_local(paths: list[str], output: str, config: Config, *, progress: bool |
     except BaseException:
         out.abort()
         raise
-    finally:
-        errors.close()
-    summary.seconds = time.perf_counter() - start
-    return summary
+
+
+def _first_pass(paths: list[str], config: Config, errors: ErrorLog, spill: Path, progress) -> Any:
+    """Pass 1: per-document stages and fingerprints for every page; documents spilled to `spill` in
+    batches, in input order. Returns the corpus index (slim: pass 2 needs no document signatures)."""
+    from cleaner.dedup import CorpusIndex
+
+    with _executor(config, None) as submit, spill.open("wb") as sink:
+        bar = tqdm(desc="pass 1/2", unit="doc", disable=_no_bar(progress), mininterval=0.5)
+
+        def fingerprints() -> Iterator[Any]:
+            batch: list[tuple[int, Any]] = []
+            for ordinal, outcome in _map(
+                _pages(paths, config, errors), worker.first_pass_batch, submit, config.workers
+            ):
+                bar.update(1)
+                if isinstance(outcome, worker.Failure):
+                    batch.append((ordinal, outcome))
+                else:
+                    fp, doc = outcome
+                    batch.append((ordinal, doc))
+                    yield fp
+                if len(batch) >= BATCH_SIZE:
+                    pickle.dump(batch, sink, protocol=pickle.HIGHEST_PROTOCOL)
+                    batch = []
+            if batch:
+                pickle.dump(batch, sink, protocol=pickle.HIGHEST_PROTOCOL)
+
+        index = CorpusIndex.build(fingerprints(), worker.dedup_params(config))
+        bar.close()
+    return index.slim()
+
+
+def _read_spill(spill: Path) -> Iterator[tuple[int, Any]]:
+    with spill.open("rb") as source:
+        while True:
+            try:
+                batch = pickle.load(source)
+            except EOFError:
+                return
+            yield from batch
 
 
 def keep_result(result: Result, config: Config, summary: RunSummary) -> bool:
@@ -133,16 +195,17 @@ def keep_result(result: Result, config: Config, summary: RunSummary) -> bool:
     return True
 
 
-def _load_or_build_index(paths: list[str], config: Config, progress: bool | None) -> Any:
-    """The corpus index: loaded with `--index`, built by a first pass when repeats are on, else None."""
-    if not config.repeats or "repeats" in config.disable:
+def _corpus_stage_on(config: Config) -> bool:
+    return config.repeats and "repeats" not in config.disable
+
+
+def _load_index(config: Config) -> Any:
+    """The saved corpus index given with `--index` (when the corpus stage is on), else None."""
+    if not config.index or not _corpus_stage_on(config):
         return None
     from cleaner.dedup import CorpusIndex
 
-    params = worker.dedup_params(config)
-    if config.index:
-        return CorpusIndex.load(config.index, params)
-    return build_index(paths, config, progress=progress).slim()
+    return CorpusIndex.load(config.index, worker.dedup_params(config))
 
 
 def build_index(paths: list[str], config: Config, *, progress: bool | None = None) -> Any:
@@ -151,7 +214,7 @@ def build_index(paths: list[str], config: Config, *, progress: bool | None = Non
 
     params = worker.dedup_params(config)
     with _executor(config, None) as submit:
-        pages = _pages(paths, config, None, lambda ordinal: False)
+        pages = _pages(paths, config, None)
         bar = tqdm(desc="fingerprinting", unit="doc", disable=_no_bar(progress), mininterval=0.5)
 
         def fingerprints() -> Iterator[Any]:
@@ -165,9 +228,7 @@ def build_index(paths: list[str], config: Config, *, progress: bool | None = Non
     return index
 
 
-def _pages(
-    paths: list[str], config: Config, errors: ErrorLog | None, skip: Callable[[int], bool]
-) -> Iterator[tuple[int, Page]]:
+def _pages(paths: list[str], config: Config, errors: ErrorLog | None) -> Iterator[tuple[int, Page]]:
     """Number the readable pages in input order (up to `--limit`), reporting read issues once."""
     from cleaner.io.readers import ReadIssue, iter_pages
 
@@ -179,8 +240,7 @@ def _pages(
             continue
         if config.limit is not None and ordinal >= config.limit:
             return
-        if not skip(ordinal):
-            yield ordinal, item
+        yield ordinal, item
         ordinal += 1
 
 

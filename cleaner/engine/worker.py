@@ -76,15 +76,37 @@ def clean_batch(pages: list[Page]) -> list[Result | Failure]:
 
 def fingerprint_batch(pages: list[Page]) -> list[Any]:
     """Pass 1: run the per-document stages, then fingerprint blocks and document for the corpus index."""
+    return [o if isinstance(o, Failure) else o[0] for o in first_pass_batch(pages)]
+
+
+def first_pass_batch(pages: list[Page]) -> list[tuple[Any, Document] | Failure]:
+    """Pass 1 keeping its work: each page's fingerprint and its document after the per-document stages,
+    so pass 2 only has to apply the corpus stage."""
     from cleaner.dedup import fingerprint
 
     pipeline = _pipeline()
     params = dedup_params(pipeline.config)
 
-    def work(doc):
-        return fingerprint(pipeline.run(doc), params)
+    def work(doc: Document) -> tuple[Any, Document]:
+        pipeline.run_document_stages(doc)
+        return fingerprint(doc, params), doc
 
     return [_guarded(page, work) for page in pages]
+
+
+def finish_batch(docs: list[Document | Failure]) -> list[Result | Failure]:
+    """Pass 2 over pass 1's documents: the corpus stage, then the result (failures pass through)."""
+    pipeline = _pipeline()
+    outcomes: list[Result | Failure] = []
+    for doc in docs:
+        if isinstance(doc, Failure):
+            outcomes.append(doc)
+            continue
+        try:
+            outcomes.append(Result.of(pipeline.apply_corpus(doc)))
+        except Exception as exc:  # noqa: BLE001 - reported per page, the run goes on
+            outcomes.append(Failure(doc.source, doc.id, "repeats", f"internal error: {type(exc).__name__}: {exc}"))
+    return outcomes
 
 
 def dedup_params(config: Config):
