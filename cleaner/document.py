@@ -39,6 +39,9 @@ class Block:
     line: int
     text: str
 
+    def __reduce__(self):
+        return (Block, (self.index, self.line, self.text))
+
 
 @dataclass(frozen=True, slots=True)
 class Removal:
@@ -56,6 +59,9 @@ class Removal:
     reason: str
     detail: str
     text: str
+
+    def __reduce__(self):
+        return (Removal, (self.block, self.start, self.end, self.reason, self.detail, self.text))
 
     def as_dict(self) -> dict[str, Any]:
         return {
