@@ -138,3 +138,36 @@ def test_limit(tmp_path):
     out = tmp_path / "o.parquet"
     summary = run([str(corpus)], str(out), Config(limit=4), progress=False)
     assert summary.documents == 4 and pq.read_table(out).num_rows == 4
+
+
+HTML = (
+    "<html><head><title>t</title></head><body><nav><a href='/'>Home</a></nav><article>"
+    "<p>The harbour reopened on Monday after three months of repairs to the sea wall, the port authority said.</p>"
+    "<p>Fishing boats returned to the inner basin by noon, and the ferry service will resume next week.</p>"
+    "</article></body></html>"
+)
+
+
+def test_a_stalled_extraction_is_reported_and_the_run_goes_on(tmp_path, monkeypatch):
+    import trafilatura
+
+    real = trafilatura.bare_extraction
+
+    def stalls_on_marked_pages(content, *args, **kwargs):
+        if "STALL" in str(content):
+            while True:
+                pass
+        return real(content, *args, **kwargs)
+
+    monkeypatch.setattr("trafilatura.bare_extraction", stalls_on_marked_pages)
+    corpus = make_corpus(tmp_path / "in", 2)
+    (corpus / "good.html").write_text(HTML, encoding="utf-8")
+    (corpus / "stall.html").write_text(HTML.replace("harbour", "STALL harbour"), encoding="utf-8")
+    (corpus / "empty.html").write_text("<html><body><p>x</p></body></html>", encoding="utf-8")
+    out = tmp_path / "o.parquet"
+    summary = run([str(corpus)], str(out), Config(extract_timeout=0.3), progress=False)
+    rows = {r["id"]: r for r in pq.read_table(out).to_pylist()}
+    assert "stall" not in rows and summary.failed == 1 and summary.exit_code == 1
+    assert "harbour reopened" in rows["good"]["text"]
+    assert rows["empty"]["text"] == ""
+    assert {"page00", "page01"} <= set(rows)
