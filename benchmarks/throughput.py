@@ -8,7 +8,7 @@ a related-stories list, a sidebar and a `<footer>`.
 
 Each system runs in its own subprocess, timed from start to exit (start-up and
 model loading included, as a user would see it); peak RSS is that process's
-`ru_maxrss` (from `os.wait4`). Systems:
+`ru_maxrss` (from `os.wait4` in a small launcher process, see `_LAUNCHER`). Systems:
 
   text  cleaner clean (corpus repeats on: two passes, block index, document MinHash)
   text  cleaner clean --no-repeats (one pass, per-document stages only)
@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import html
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -247,8 +246,24 @@ def _command(bench: Bench, inputs: dict[str, dict], work: Path) -> list[str]:
     return [*me, tool, source, str(work / "out.jsonl")]
 
 
+# Starts the measured command from a small process. Linux keeps a process's peak RSS across execve,
+# and a child forked (or vforked) from this driver, which holds the generated pages, would start with
+# the driver's RSS as its "peak". The launcher is a fresh interpreter of about 10 MiB, below any
+# measured system's own peak, so the grandchild's ru_maxrss is its own.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(proc.pid, 0)
+record = {"seconds": time.perf_counter() - start, "maxrss_kib": usage.ru_maxrss,
+          "cpu_seconds": usage.ru_utime + usage.ru_stime, "exit_code": os.waitstatus_to_exitcode(status)}
+with open(sys.argv[1], "w") as f:
+    json.dump(record, f)
+"""
+
+
 def measure(bench: Bench, inputs: dict[str, dict], timeout: float) -> dict:
-    """Run one system in a subprocess; wall seconds, peak RSS (MiB) and its rates."""
+    """Run one system in its own process; wall seconds, peak RSS (MiB) and its rates."""
     import importlib.util
 
     missing = [m for m in bench.needs if importlib.util.find_spec(m) is None]
@@ -258,35 +273,30 @@ def measure(bench: Bench, inputs: dict[str, dict], timeout: float) -> dict:
         return {"error": "no input"}
     with tempfile.TemporaryDirectory(prefix="cleaner-tp-") as tmp:
         work = Path(tmp)
-        log = open(work / "stderr.txt", "w+b")  # noqa: SIM115 - read back below
-        start = time.perf_counter()
-        proc = subprocess.Popen(_command(bench, inputs, work), stdout=subprocess.DEVNULL, stderr=log, cwd=REPO)
-        deadline = start + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
+        report = work / "usage.json"
+        with open(work / "stderr.txt", "w+b") as log:
+            launcher = [sys.executable, "-c", _LAUNCHER, str(report), *_command(bench, inputs, work)]
+            try:
+                subprocess.run(launcher, stdout=subprocess.DEVNULL, stderr=log, cwd=REPO, timeout=timeout)
+            except subprocess.TimeoutExpired:
                 return {"error": f"timed out after {timeout:.0f} s"}
-            time.sleep(0.05)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        log.seek(0)
-        tail = log.read().decode("utf-8", "replace")[-400:]
-        log.close()
+            log.seek(0)
+            tail = log.read().decode("utf-8", "replace")[-400:]
+        if not report.exists():
+            return {"error": "no usage report: " + tail.strip()[-200:]}
+        usage = json.loads(report.read_text())
     n, size = inputs[bench.input]["pages"], inputs[bench.input]["bytes"]
+    seconds = usage["seconds"]
     result = {
         "seconds": seconds,
         "docs_per_s": n / seconds,
         "mb_per_s": size / seconds / 1e6,
-        "peak_rss_mib": usage.ru_maxrss / 1024,
-        "cpu_seconds": usage.ru_utime + usage.ru_stime,
-        "exit_code": proc.returncode,
+        "peak_rss_mib": usage["maxrss_kib"] / 1024,
+        "cpu_seconds": usage["cpu_seconds"],
+        "exit_code": usage["exit_code"],
     }
-    if proc.returncode not in (0,):
-        result["error"] = f"exit {proc.returncode}: {tail.strip().splitlines()[-1] if tail.strip() else ''}"
+    if usage["exit_code"] != 0:
+        result["error"] = f"exit {usage['exit_code']}: {tail.strip().splitlines()[-1] if tail.strip() else ''}"
     return result
 
 
@@ -294,7 +304,7 @@ def _num(x: float | None, spec: str = ",.0f") -> str:
     return "–" if x is None else format(x, spec)
 
 
-def tables(runs: dict[int, dict], html_pages: int) -> str:
+def tables(runs: dict[int, dict]) -> str:
     out = []
     sizes = sorted(runs)
     for size in sizes:
@@ -325,24 +335,25 @@ def tables(runs: dict[int, dict], html_pages: int) -> str:
             out.append(
                 f"| {bench.name} | {bench.input} | {_num(r['docs_per_s'], ',.1f')} | {_num(r['mb_per_s'], '.2f')} "
                 f"| {_num(r['peak_rss_mib'])} | {_num(r['seconds'], '.1f')} | {_num(r['cpu_seconds'], '.1f')} "
-                f"| {_num(speed, '.2f')}× | {_num(rss, '.2f')}× |{note}"
+                f"| {_num(speed, '.2f')}{'×' if speed else ''} | {_num(rss, '.2f')}{'×' if rss else ''} |{note}"
             )
         out.append("")
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
-        out.append(f"**Cost curve, {small:,} → {large:,} text pages ({large / small:.0f}× the input)**\n")
-        out.append("| system | time × | peak RSS × | docs/s at small | docs/s at large |")
-        out.append("|---|---|---|---|---|")
+        out.append(f"**Cost curve, {small:,} → {large:,} pages**\n")
+        out.append("| system | input | pages | time × | peak RSS × | docs/s |")
+        out.append("|---|---|---|---|---|---|")
         for bench in BENCHES:
             a, b = runs[small]["results"].get(bench.name, {}), runs[large]["results"].get(bench.name, {})
-            if "seconds" not in a or "seconds" not in b:
+            n_a = runs[small]["inputs"].get(bench.input, {}).get("pages", 0)
+            n_b = runs[large]["inputs"].get(bench.input, {}).get("pages", 0)
+            if "seconds" not in a or "seconds" not in b or n_a == n_b:
                 continue
             out.append(
-                f"| {bench.name} | {b['seconds'] / a['seconds']:.1f} | {b['peak_rss_mib'] / a['peak_rss_mib']:.2f} "
-                f"| {a['docs_per_s']:,.1f} | {b['docs_per_s']:,.1f} |"
+                f"| {bench.name} | {bench.input} | {n_a:,} → {n_b:,} | {b['seconds'] / a['seconds']:.1f} "
+                f"| {b['peak_rss_mib'] / a['peak_rss_mib']:.2f} | {a['docs_per_s']:,.1f} → {b['docs_per_s']:,.1f} |"
             )
         out.append("")
-        out.append("(HTML rows grow with the HTML page count, which is capped by `--html-pages`.)")
     return "\n".join(out)
 
 
@@ -354,8 +365,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per system run")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    ap.add_argument("--merge", nargs="+", metavar="JSON", help="only render the tables of earlier runs' JSON files")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+
+    if args.merge:
+        runs = {}
+        for path in args.merge:
+            runs.update({int(k): v for k, v in json.loads(Path(path).read_text(encoding="utf-8"))["runs"].items()})
+        print(tables(runs))
+        return 0
 
     if args.worker:
         tool, *rest = args.worker
@@ -395,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Throughput, {stamp}; {info['nproc']} CPUs ({info['cpu']}), {info['memory']}; one process per system; "
         f"versions: {', '.join(f'{k} {v}' for k, v in versions().items())}"
     )
-    text = tables(runs, args.html_pages)
+    text = tables(runs)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "throughput.md").write_text(header + "\n\n" + text + "\n", encoding="utf-8")
     record = {
