@@ -25,6 +25,7 @@ Everything is linear in the number of blocks.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -135,40 +136,136 @@ def fold(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
+_TERMINAL_CHARS = frozenset(".!?。！？")
+# ASCII bytes: letters lower-cased, digits and "_" kept (what \w matches), everything else a space
+_ASCII_FOLD = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 or c == 95 else 32 for c in range(256)
+)
+
+
+def _strip_closers(text: str) -> str:
+    """`text` without the closing quotes, brackets and spaces after its last sentence mark: what
+    `_TERMINAL` and `_ELLIPSIS` look behind, found without a regex scan."""
+    while True:
+        tail = text.rstrip().rstrip(_CLOSERS)
+        if tail == text:
+            return tail
+        text = tail
+
+
+def _ascii_words(text: str) -> list[str]:
+    """The words `fold` gives for an ASCII text, without a regex."""
+    return text.encode().translate(_ASCII_FOLD).decode().split()
+
+
+@dataclass(slots=True)
+class Features:
+    """What the heuristics read of one block, computed once per distinct text.
+
+    `text` is the stripped block; `words` counts white-space words plus one per two CJK
+    characters; `terminal` says the block ends a sentence (an ellipsis does not); `key` is
+    `fold(text)`; `stop_ratio` (computed on first use: most blocks never need it) is the share of
+    its word tokens that are English function words.
+    """
+
+    text: str
+    words: int
+    terminal: bool
+    ellipsis: bool
+    key: str
+    _stop: float = field(default=-1.0, compare=False, repr=False)
+
+    @property
+    def stop_ratio(self) -> float:
+        if self._stop < 0:
+            tokens = self.key.split()
+            self._stop = sum(map(_STOPWORDS.__contains__, tokens)) / len(tokens) if tokens else 0.0
+        return self._stop
+
+    @classmethod
+    def of(cls, raw: str) -> Features:
+        text = raw.strip()
+        words = len(text.split())
+        if text.isascii():
+            key = _ascii_words(text)
+        else:
+            key = _WORD.findall(text.casefold())
+            words += len(_CJK.findall(text)) // 2
+        tail = _strip_closers(text)
+        ellipsis = tail.endswith(("...", "…"))
+        terminal = not ellipsis and tail[-1:] in _TERMINAL_CHARS
+        return cls(text, words, terminal, ellipsis, " ".join(key))
+
+
+# Blocks recur: every fixpoint round sees the kept blocks again, and menus and footers repeat
+# across a site's pages. Features depend on the text alone, so they are kept per text in a
+# bounded table (cleared whole when full: simple, and deterministic in what it returns).
+_FEATURE_CACHE: dict[str, Features] = {}
+_FEATURE_CACHE_SIZE = 1 << 16
+
+
+def features(raw: str) -> Features:
+    """`Features.of(raw)`, memoised per text."""
+    found = _FEATURE_CACHE.get(raw)
+    if found is None:
+        if len(_FEATURE_CACHE) >= _FEATURE_CACHE_SIZE:
+            _FEATURE_CACHE.clear()
+        found = _FEATURE_CACHE[raw] = Features.of(raw)
+    return found
+
+
 @dataclass
 class View:
-    """A document as the heuristics see it: stripped block texts, word counts, and removals so far."""
+    """A document as the heuristics see it: per-block features (as parallel lists, read by index),
+    and the removals so far."""
 
     doc: Document
     texts: list[str]
     words: list[int]
     terminal: list[bool]
-    stop_ratio: list[float]
     wrapped: list[bool]
-    taken: dict[int, str] = field(default_factory=dict)
+    keys: list[str]
+    ellipsis: list[bool]
+    feats: list[Features]
+    prose: list[bool]  # is_prose(i) with its default thresholds, computed once
+    taken: dict[int, tuple[str, str]] = field(default_factory=dict)  # block -> (heuristic, detail)
+    gone: frozenset[int] = frozenset()  # removed whole before the heuristics ran
 
     @classmethod
     def of(cls, doc: Document) -> View:
-        texts = [b.text.strip() for b in doc.blocks]
-        words, terminal, stop_ratio = [], [], []
-        for text in texts:
-            tokens = _WORD.findall(text.lower())
-            words.append(len(text.split()) + len(_CJK.findall(text)) // 2)
-            terminal.append(bool(_TERMINAL.search(text)) and not _ELLIPSIS.search(text))
-            stop_ratio.append(sum(t in _STOPWORDS for t in tokens) / len(tokens) if tokens else 0.0)
+        cached = _FEATURE_CACHE.get
+        feats = [cached(b.text) or features(b.text) for b in doc.blocks]
+        texts = [f.text for f in feats]
+        words = [f.words for f in feats]
+        terminal = [f.terminal for f in feats]
         # hard-wrapped prose (press releases, old pages): a sentence runs on into the next line
         wrapped = [False] * len(texts)
         for i in range(len(texts) - 1):
             if not terminal[i] and words[i] >= 4 and words[i + 1] >= 4 and texts[i + 1][:1].islower():
                 wrapped[i] = wrapped[i + 1] = True
-        return cls(doc, texts, words, terminal, stop_ratio, wrapped)
+        return cls(
+            doc,
+            texts,
+            words,
+            terminal,
+            wrapped,
+            [f.key for f in feats],
+            [f.ellipsis for f in feats],
+            feats,
+            [],
+            gone=frozenset(i for i in range(len(feats)) if doc.is_removed(i)),
+        )
+
+    def __post_init__(self) -> None:
+        if not self.prose:
+            self.prose = [self._prose(i, 8, 25) for i in range(len(self.texts))]
 
     def __len__(self) -> int:
         return len(self.texts)
 
     def alive(self, i: int) -> bool:
         """Not removed by a pack or an earlier heuristic."""
-        return i not in self.taken and not self.doc.is_removed(i)
+        return i not in self.taken and i not in self.gone
 
     def removable(self, i: int) -> bool:
         return self.alive(i) and i not in self.doc.protected
@@ -176,10 +273,15 @@ class View:
     def is_prose(self, i: int, *, min_words: int = 8, long_words: int = 25) -> bool:
         """A sentence-like paragraph: ends in terminal punctuation with enough words, or is long
         and reads like text (has function words)."""
+        if min_words == 8 and long_words == 25 and self.prose:
+            return self.prose[i]
+        return self._prose(i, min_words, long_words)
+
+    def _prose(self, i: int, min_words: int, long_words: int) -> bool:
         w = self.words[i]
         if (self.terminal[i] or self.wrapped[i]) and w >= min_words:
             return True
-        return w >= long_words and self.stop_ratio[i] >= 0.15 and not _ELLIPSIS.search(self.texts[i])
+        return w >= long_words and self.feats[i].stop_ratio >= 0.15 and not self.ellipsis[i]
 
     def prev_alive(self, i: int) -> int | None:
         j = i - 1
@@ -195,6 +297,10 @@ class View:
 
 
 Heuristic = Callable[..., Iterable[tuple[int, str]]]
+
+# Per-text tests (regex work that depends on a block's text alone) are memoised: the fixpoint
+# rounds see the same blocks again, and a site's menus and footers recur across its pages.
+_per_text = functools.lru_cache(maxsize=1 << 14)
 
 
 # ---------------------------------------------------------------------------
@@ -213,6 +319,56 @@ _WIDGET_TOKEN = re.compile(
     r"|ago|hours?|hrs?|mins?|minutes?|days?|weeks?|months?|years?|an?|edt|est|cet|bst)",
     re.IGNORECASE,
 )
+_STAMP_TOKEN = re.compile(r"[^\s,]+")
+_ASCII_DIGIT = re.compile(r"[0-9]")
+# every word _DATEISH's names match, as folded ASCII words
+_DATE_WORDS = frozenset(
+    [
+        "jan",
+        "january",
+        "feb",
+        "february",
+        "mar",
+        "march",
+        "apr",
+        "april",
+        "may",
+        "jun",
+        "june",
+        "jul",
+        "july",
+        "aug",
+        "august",
+        "sep",
+        "sept",
+        "september",
+        "oct",
+        "october",
+        "nov",
+        "november",
+        "dec",
+        "december",
+        "mon",
+        "monday",
+        "tue",
+        "tues",
+        "tuesday",
+        "wed",
+        "wednesday",
+        "thu",
+        "thur",
+        "thurs",
+        "thursday",
+        "fri",
+        "friday",
+        "sat",
+        "saturday",
+        "sun",
+        "sunday",
+        "today",
+        "yesterday",
+    ]
+)
 _DATEISH = re.compile(rf"\d|\b(?:{_MONTHS}|{_DAYS}|today|yesterday)\b", re.IGNORECASE)
 
 
@@ -226,11 +382,16 @@ def widget(view: View, *, max_words: int = 12) -> Iterator[tuple[int, str]]:
     filters use for timestamp lines (e.g. datatrove's line-level filters).
     """
     for i, text in enumerate(view.texts):
-        if view.words[i] > max_words or not _DATEISH.search(text):
-            continue
-        tokens = re.findall(r"[^\s,]+", text)
-        if tokens and all(_WIDGET_TOKEN.fullmatch(t.strip("()[]")) for t in tokens):
+        if view.words[i] <= max_words and _is_stamp(text):
             yield i, f"date/time/weather stamp, {view.words[i]} words"
+
+
+@_per_text
+def _is_stamp(text: str) -> bool:
+    if text.isascii() and not _ASCII_DIGIT.search(text) and _DATE_WORDS.isdisjoint(_ascii_words(text)):
+        return False  # cannot match _DATEISH: no digit, no month or day name
+    tokens = _STAMP_TOKEN.finditer(text)  # lazily: most blocks fail on their first word
+    return all(_WIDGET_TOKEN.fullmatch(t[0].strip("()[]")) for t in tokens) and bool(_DATEISH.search(text))
 
 
 _BYLINE_WORDS = frozenset(
@@ -284,11 +445,19 @@ def byline_widget(view: View, *, max_words: int = 8) -> Iterator[tuple[int, str]
     for i, text in enumerate(view.texts):
         if view.words[i] > max_words or (view.terminal[i] and view.words[i] > 3):
             continue
-        tokens = text.lower().replace(":", " ").split()
-        if tokens and all(t in _BYLINE_WORDS for t in tokens):
+        kind = _byline_kind(text)
+        if kind == "words":
             yield i, "byline widget words"
-        elif _BYLINE_NAME.match(text) and not view.terminal[i]:
+        elif kind == "name" and not view.terminal[i]:
             yield i, "byline"
+
+
+@_per_text
+def _byline_kind(text: str) -> str | None:
+    tokens = text.lower().replace(":", " ").split()
+    if tokens and all(t in _BYLINE_WORDS for t in tokens):
+        return "words"
+    return "name" if _BYLINE_NAME.match(text) else None
 
 
 _LINK_LABEL = re.compile(
@@ -315,8 +484,13 @@ def link_label(view: View, *, max_words: int = 5) -> Iterator[tuple[int, str]]:
         w = view.words[i]
         if w == 0 or w > max_words or (view.terminal[i] and not text.endswith("...")):
             continue
-        if _LINK_LABEL.match(text) and _LINK_WORDS.search(text):
+        if _is_link_label(text):
             yield i, "link label"
+
+
+@_per_text
+def _is_link_label(text: str) -> bool:
+    return bool(_LINK_LABEL.match(text) and _LINK_WORDS.search(text))
 
 
 _CREDIT_BY = re.compile(
@@ -324,13 +498,13 @@ _CREDIT_BY = re.compile(
     r"(?: and \w+)? by\b",
     re.IGNORECASE,
 )
-_CREDIT = re.compile(
-    r"^[(\[]?\s*(?:sources?|via|credits?|courtesy|copyright|©|\(c\))\s*[:©]?\s"
-    r"|\bwith (?:agencies|agency inputs|wires|wire services)\s*[.)\]]?$"
-    r"|^[(\[]?\s*(?:[-–—]\s*)?(?:AFP|AP|Reuters|Xinhua|dpa|ANI|PTI|IANS|CNA|UPI|EFE|Bloomberg|"
+_CREDIT_HEAD = re.compile(
+    r"[(\[]?\s*(?:sources?|via|credits?|courtesy|copyright|©|\(c\))\s*[:©]?\s"
+    r"|[(\[]?\s*(?:[-–—]\s*)?(?:AFP|AP|Reuters|Xinhua|dpa|ANI|PTI|IANS|CNA|UPI|EFE|Bloomberg|"
     r"Agencies|Associated Press|Agence France-Presse)(?:\s*[/,&]\s*\w+)*\s*[)\]]?\s*$",
     re.IGNORECASE,
 )
+_CREDIT_TAIL = re.compile(r"\bwith (?:agencies|agency inputs|wires|wire services)\s*[.)\]]?$", re.IGNORECASE)
 
 
 def credit(view: View, *, max_words: int = 20, max_by_words: int = 8) -> Iterator[tuple[int, str]]:
@@ -345,11 +519,19 @@ def credit(view: View, *, max_words: int = 20, max_by_words: int = 8) -> Iterato
         w = view.words[i]
         if w > max_words:
             continue
-        if _CREDIT_BY.match(text):
+        kind = _credit_kind(text)
+        if kind == "by":
             if w <= max_by_words or text.startswith(("(", "[")) or ";" in text or not view.terminal[i]:
                 yield i, f"credit line, {w} words"
-        elif _CREDIT.search(text):
+        elif kind == "marker":
             yield i, f"credit line, {w} words"
+
+
+@_per_text
+def _credit_kind(text: str) -> str | None:
+    if _CREDIT_BY.match(text):
+        return "by"
+    return "marker" if _CREDIT_HEAD.match(text) or _CREDIT_TAIL.search(text) else None
 
 
 _CAPTION = re.compile(
@@ -387,7 +569,7 @@ def breadcrumb(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]]:
             continue
         if text.startswith(("Home", "HOME", "home", "You are", "you are")) and _BREADCRUMB.match(text):
             yield i, "breadcrumb trail"
-        elif len(_CRUMB_SEP.findall(text)) >= 2 and not view.terminal[i] and view.words[i] <= 15:
+        elif view.words[i] <= 15 and not view.terminal[i] and len(_CRUMB_SEP.findall(text)) >= 2:
             yield i, "separator-delimited trail"
 
 
@@ -402,13 +584,13 @@ def title_repeat(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]
     heads: dict[str, int] = {}
     for i in range(first_prose):
         if view.alive(i) and 2 <= view.words[i] <= max_words:
-            heads.setdefault(fold(view.texts[i]), i)
+            heads.setdefault(view.keys[i], i)
     heads.pop("", None)
     if not heads:
         return
-    for i, text in enumerate(view.texts):
+    for i, key in enumerate(view.keys):
         if view.words[i] <= max_words and view.alive(i):
-            first = heads.get(fold(text))
+            first = heads.get(key)
             if first is not None and first < i:
                 yield i, f"repeats the headline (block {first})"
 
@@ -421,8 +603,7 @@ def repeated_block(view: View, *, min_chars: int = 2) -> Iterator[tuple[int, str
     Must not catch short punctuation-only separators ("***"): folded text must be non-empty.
     """
     seen: dict[str, int] = {}
-    for i, text in enumerate(view.texts):
-        key = fold(text)
+    for i, key in enumerate(view.keys):
         if len(key) < min_chars:
             continue
         if key in seen:
@@ -454,7 +635,7 @@ def teaser(view: View, *, min_words: int = 12, min_run: int = 2) -> Iterator[tup
             continue
         if not view.alive(i):
             run += 1  # a long block a pack already took counts toward the run
-        elif _ELLIPSIS.search(view.texts[i]) or not view.terminal[i]:
+        elif view.ellipsis[i] or not view.terminal[i]:
             found.append(i)
             run += 1
         else:
@@ -493,17 +674,23 @@ _COMMENT_HEADER = re.compile(
 )
 
 
+@_per_text
+def _is_comment_header(text: str) -> bool:
+    return bool(_COMMENT_HEADER.search(text))
+
+
 def _scores(view: View, *, short_penalty: float) -> list[float]:
     scores = []
-    for i in range(len(view)):
-        if i in view.doc.protected and not view.doc.is_removed(i):
-            scores.append(max(view.words[i], 1.0))
-        elif not view.alive(i):
+    protected, gone, taken = view.doc.protected, view.gone, view.taken
+    for i, (w, prose, terminal) in enumerate(zip(view.words, view.prose, view.terminal, strict=True)):
+        if i in protected and i not in gone:
+            scores.append(max(w, 1.0))
+        elif i in taken or i in gone:
             # neutral, so that cleaning clean text finds the same region (idempotence)
             scores.append(0.0)
-        elif view.is_prose(i):
-            scores.append(float(view.words[i]))
-        elif view.terminal[i] and view.words[i] >= 3:
+        elif prose:
+            scores.append(float(w))
+        elif terminal and w >= 3:
             scores.append(0.0)
         else:
             scores.append(-short_penalty)
@@ -557,7 +744,7 @@ def find_region(
             # a section label ends the article only when most of the article came before it (a
             # "Comments" button in a share bar above the text must not); a comment header always
             if (label and words_before >= before_ratio * (total_prose - words_before)) or (
-                w <= 20 and _COMMENT_HEADER.search(text)
+                w <= 20 and _is_comment_header(text)
             ):
                 region = Region(start, i - 1, cut=i)
                 break
@@ -683,10 +870,12 @@ def find_removals(doc: Document, *, disabled: set[str] | frozenset[str] = frozen
         return []
     view = View.of(doc)
 
+    taken, gone, protected = view.taken, view.gone, doc.protected
+
     def take(name: str, found: Iterable[tuple[int, str]]) -> None:
         for i, detail in found:
-            if view.removable(i):
-                view.taken[i] = f"heuristic:{name}\x00{detail}"
+            if i not in taken and i not in gone and i not in protected:
+                taken[i] = (name, detail)
 
     for name, function in PATTERN_HEURISTICS.items():
         if name not in disabled:
@@ -698,9 +887,9 @@ def find_removals(doc: Document, *, disabled: set[str] | frozenset[str] = frozen
         if name not in disabled:
             take(name, function(view, region=region))
     removals = []
-    for i in sorted(view.taken):
-        reason, detail = view.taken[i].split("\x00", 1)
-        removals.append(doc.remove_block(i, reason, detail))
+    for i in sorted(taken):
+        name, detail = taken[i]
+        removals.append(doc.remove_block(i, f"heuristic:{name}", detail))
     return removals
 
 

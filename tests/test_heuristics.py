@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner import heuristics
 from cleaner.document import Document
@@ -201,3 +203,47 @@ def test_page_without_prose_is_all_boilerplate():
     kept, reasons = run("Home", "News", "Sport results")
     assert kept == []
     assert set(reasons.values()) == {"heuristic:outside-article"}
+
+
+# --- block features: the fast paths must agree with the definitions they replace ----------------
+
+FEATURE_SAMPLES = [
+    "",
+    "Plain words here",
+    "He said “no.”",
+    "A sentence ends here.) ",
+    "Stops in an ellipsis...",
+    "Stops in an ellipsis…”",
+    "Wait?!\u00a0",
+    "A_b-C d\x7f e",
+    "Xi Jinping (習近平) met them.",
+    "日本語の文章です。",
+    "İstanbul DÜZCE straße",
+    "x. * ",
+]
+
+
+@pytest.mark.parametrize("text", FEATURE_SAMPLES)
+def test_features_match_their_regex_definitions(text):
+    check_features(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ09_ .…!?)”’*\t\u00a0-,:İß日")), max_size=30) | st.text(max_size=30))
+def test_features_match_their_regex_definitions_on_any_text(text):
+    check_features(text)
+
+
+def check_features(text):
+    f = heuristics.Features.of(text)
+    stripped = text.strip()
+    ellipsis = bool(heuristics._ELLIPSIS.search(stripped))
+    assert f.ellipsis == ellipsis
+    assert f.terminal == (bool(heuristics._TERMINAL.search(stripped)) and not ellipsis)
+    assert f.key == heuristics.fold(text)
+    tokens = heuristics._WORD.findall(stripped.lower())
+    assert f.stop_ratio == (sum(t in heuristics._STOPWORDS for t in tokens) / len(tokens) if tokens else 0.0)
+
+
+def test_features_are_shared_per_text():
+    assert heuristics.features("Some block text") is heuristics.features("Some block text")
