@@ -613,6 +613,61 @@ def repeated_block(view: View, *, min_chars: int = 2) -> Iterator[tuple[int, str
             seen[key] = i
 
 
+_GLUE = re.compile(r"(?<=[a-z0-9?!’'\")])(?=[A-Z](?:[a-z]| ))")
+
+
+def _capitalised_share(words: list[str]) -> float:
+    """Share of the alphabetic words that start with a capital (headline case)."""
+    alpha = [w for w in words if w[:1].isalpha()]
+    return sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0
+
+
+@_per_text
+def _glued_split(text: str) -> int:
+    """Where a headline runs into its summary with no space between ("… Student-AthleteA 24-year-old
+    woman …"), or 0: the part before is a short headline-case phrase (three quarters of its words
+    capitalised) ending in a whole word, the part after reads as a sentence."""
+    for m in _GLUE.finditer(text, 0, 200):
+        head, rest = text[: m.start()], text[m.start() :]
+        head_words = head.split()
+        if not 3 <= len(head_words) <= 20 or re.search(r"[.;]\s", head):
+            continue
+        # a camel-case name (WeWork, MacBook, McCarthy) splits after a short capitalised prefix
+        left = head_words[-1].split("-")[-1]
+        if len(left) < 4 and left[-1:].isalpha():
+            continue
+        rest_words = rest.split()
+        if len(rest_words) < 5:
+            continue
+        if _capitalised_share(head_words) >= 0.75 and _capitalised_share(rest_words) < 0.5:
+            return m.start()
+    return 0
+
+
+def glued_teaser(view: View, *, min_count: int = 2, max_gap: int = 2) -> Iterator[tuple[int, str]]:
+    """Related-story items whose headline and summary a dump glued together: "Police: 2 In Custody
+    After Death Of Student-AthleteA 24-year-old woman and a 28-year-old man have been …". The glue
+    (a lower-case letter, digit or closing mark straight against a capital) follows a headline-case
+    phrase of 3–20 words and precedes sentence-case text.
+
+    Must not catch a sentence with a camel-case name ("The New 16-Inch MacBook Pro has a scissor
+    keyboard"): a lone glued block is left alone; only `min_count` or more, each within `max_gap`
+    live blocks of the next, are taken — a list of stories, not a typo. Idea: link text and teaser
+    text sit in sibling elements that a text dump joins without a separator.
+    """
+    glued = [i for i in range(len(view)) if view.alive(i) and view.words[i] >= 8 and _glued_split(view.texts[i])]
+    runs: list[list[int]] = []
+    for i in glued:
+        if runs and sum(1 for j in range(runs[-1][-1] + 1, i) if view.alive(j)) <= max_gap:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        if len(run) >= min_count:
+            for i in run:
+                yield i, f"headline glued to a summary, one of {len(run)}"
+
+
 # ---------------------------------------------------------------------------
 # Structural heuristics: the article region
 # ---------------------------------------------------------------------------
@@ -848,6 +903,7 @@ PATTERN_HEURISTICS: dict[str, Heuristic] = {
     "title-repeat": title_repeat,
     "repeated-block": repeated_block,
     "teaser": teaser,
+    "glued-teaser": glued_teaser,
 }
 REGION_HEURISTICS: dict[str, Heuristic] = {
     "outside-article": outside_article,

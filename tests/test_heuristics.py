@@ -247,3 +247,27 @@ def check_features(text):
 
 def test_features_are_shared_per_text():
     assert heuristics.features("Some block text") is heuristics.features("Some block text")
+
+
+GLUED = [
+    "Police Arrest Two After Death Of College Student-AthleteA 24-year-old woman and a man have been held in the",
+    "Customers Leave Without Paying Big Bill At Local SteakhouseA party of six left the restaurant after a fight",
+    "Is Violence In Sports On The Rise?Violence is part of the game in many sports but one player crossed a line",
+]
+
+
+def test_glued_teaser_list():
+    kept, reasons = run("A headline for the page", P1, P2, *GLUED, P3, P4)
+    for line in GLUED:
+        assert reasons[line] == "heuristic:glued-teaser"
+    assert P3 in kept and P4 in kept
+
+
+def test_glued_teaser_keeps_camel_case_names_and_a_lone_glue():
+    lines = (
+        "The New York Times reported on Sunday that WeWork is preparing to cut thousands of jobs in the city.",
+        "The New 16-Inch MacBook Pro has a redesigned keyboard, based on the standalone keyboard model.",
+        GLUED[0],
+    )
+    kept, reasons = run("A headline for the page", P1, *lines, P2)
+    assert all(line in kept for line in lines), reasons
