@@ -14,6 +14,8 @@ import functools
 
 import numpy as np
 
+from cleaner.dedup.fingerprint import fmix64
+
 
 @functools.lru_cache(maxsize=32)
 def optimal_bands(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5):
@@ -35,20 +37,12 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         acc = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64) * _K1, (n, bands)).copy()
         for j in range(rows):
-            acc = _mix(acc * _K2 + values[:, :, j])
+            acc = fmix64(acc * _K2 + values[:, :, j])
     return acc
 
 
 _K1 = np.uint64(0x9E3779B97F4A7C15)
 _K2 = np.uint64(0xBF58476D1CE4E5B9)
-
-
-def _mix(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
 
 
 def candidate_edges(keys: np.ndarray) -> np.ndarray:
@@ -61,16 +55,22 @@ def candidate_edges(keys: np.ndarray) -> np.ndarray:
     n, bands = keys.shape
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    flat = keys.ravel()
     row = np.repeat(np.arange(n, dtype=np.int64), bands)
     band = np.tile(np.arange(bands, dtype=np.int64), n)
-    order = np.lexsort((row, band, flat))  # by key, then band, then row
-    flat, row, band = flat[order], row[order], band[order]
-    new_group = np.ones(len(flat), dtype=bool)
-    new_group[1:] = (flat[1:] != flat[:-1]) | (band[1:] != band[:-1])
-    group_first = row[np.maximum.accumulate(np.where(new_group, np.arange(len(flat)), 0))]
-    mask = group_first != row
-    pairs = np.stack([group_first[mask], row[mask]], axis=1)
+    return star_edges(keys.ravel(), band, row)
+
+
+def star_edges(key: np.ndarray, band: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """`candidate_edges` over flat (key, band, row) triples: what one shuffle partition holds on Ray."""
+    if len(key) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    order = np.lexsort((row, band, key))  # by key, then band, then row
+    key, band, row = key[order], band[order], row[order]
+    new_group = np.ones(len(key), dtype=bool)
+    new_group[1:] = (key[1:] != key[:-1]) | (band[1:] != band[:-1])
+    first = row[np.maximum.accumulate(np.where(new_group, np.arange(len(key)), 0))]
+    mask = first != row
+    pairs = np.stack([first[mask], row[mask]], axis=1)
     return np.unique(pairs, axis=0) if len(pairs) else np.empty((0, 2), dtype=np.int64)
 
 

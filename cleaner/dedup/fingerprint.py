@@ -66,7 +66,8 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def _fmix64(h: np.ndarray) -> np.ndarray:
+def fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser, element-wise (wrapping uint64 arithmetic)."""
     h = h ^ (h >> np.uint64(33))
     h = h * np.uint64(0xFF51AFD7ED558CCD)
     h = h ^ (h >> np.uint64(33))
@@ -103,7 +104,7 @@ def shingle_hashes(units: list[list[str]], size: int) -> tuple[np.ndarray, np.nd
         acc = w[:n] * _POSITION[0]
         for j in range(1, size):
             acc = acc + w[j : j + n] * _POSITION[j % len(_POSITION)]
-        mixed = _fmix64(acc)
+        mixed = fmix64(acc)
     nonempty = counts[counts > 0]
     offsets = np.repeat(np.array(starts, dtype=np.int64), nonempty)
     within = np.arange(int(nonempty.sum()), dtype=np.int64) - np.repeat(np.cumsum(nonempty) - nonempty, nonempty)

@@ -49,6 +49,7 @@ from cleaner.dedup.fingerprint import (
     SCHEME,
     Fingerprint,
     fingerprint,
+    fmix64,
     permutation_digest,
     site_of,
 )
@@ -64,7 +65,7 @@ _EMPTY_SIG = np.uint32(0xFFFFFFFF)
 def _pair_key(site_key: np.ndarray | int, cluster: np.ndarray | int) -> np.ndarray:
     """One uint64 key for a (site, block cluster) pair."""
     with np.errstate(over="ignore"):
-        return banding._mix(np.uint64(site_key) * np.uint64(0x9E3779B97F4A7C15) ^ np.uint64(cluster))
+        return fmix64(np.uint64(site_key) * np.uint64(0x9E3779B97F4A7C15) ^ np.uint64(cluster))
 
 
 def _id_key(doc_id: str) -> int:

@@ -74,25 +74,8 @@ def _band_triples(batch: dict[str, np.ndarray], *, holder, bands: int, rows: int
     }
 
 
-def star_edges(key: np.ndarray, band: np.ndarray, row: np.ndarray) -> np.ndarray:
-    """Link the rows of each `(key, band)` group to the group's smallest row: unique pairs, `first < other`.
-
-    `banding.candidate_edges` over (row, band) triples instead of an (n, bands) matrix.
-    """
-    if len(key) < 2:
-        return np.empty((0, 2), dtype=np.int64)
-    order = np.lexsort((row, band, key))
-    key, band, row = key[order], band[order], row[order]
-    new_group = np.ones(len(key), dtype=bool)
-    new_group[1:] = (key[1:] != key[:-1]) | (band[1:] != band[:-1])
-    first = row[np.maximum.accumulate(np.where(new_group, np.arange(len(key)), 0))]
-    mask = first != row
-    pairs = np.stack([first[mask], row[mask]], axis=1)
-    return np.unique(pairs, axis=0) if len(pairs) else np.empty((0, 2), dtype=np.int64)
-
-
 def _partition_edges(group: dict[str, np.ndarray], *, holder, threshold: float) -> dict[str, np.ndarray]:
-    pairs = star_edges(group["key"], group["band"], group["row"].astype(np.int64))
+    pairs = banding.star_edges(group["key"], group["band"], group["row"].astype(np.int64))
     if len(pairs):
         pairs = banding.verified(_signatures(holder), pairs, threshold)
     return {"a": pairs[:, 0].astype(np.int64), "b": pairs[:, 1].astype(np.int64)}
