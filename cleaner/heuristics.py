@@ -861,6 +861,109 @@ def outside_article(view: View, *, region: Region | None = None) -> Iterator[tup
             yield i, f"{view.words[i]} words, {where}"
 
 
+_NAME_WORD = re.compile(r"[A-Z][\w.'’-]*,?|and|&|de|da|van|von|al|el|bin|Jr\.?")
+_OPEN_END = re.compile(r"(?:\.\.\.|…|\bmore|»|›|>)\s*$", re.IGNORECASE)
+
+
+def _is_name(view: View, i: int) -> bool:
+    """A bare author name: 2–5 capitalised words, no digits, no sentence mark."""
+    tokens = view.texts[i].split()
+    return (
+        2 <= len(tokens) <= 5
+        and not view.terminal[i]
+        and all(_NAME_WORD.fullmatch(t) for t in tokens)
+        and not any(c.isdigit() for c in view.texts[i])
+    )
+
+
+def _stops_open(view: View, i: int, *, min_words: int = 12) -> bool:
+    """A summary cut short: "… More", "…", or a long block stopping mid-sentence on a lower-case word."""
+    text = view.texts[i]
+    if _OPEN_END.search(text):
+        return True
+    return not view.terminal[i] and view.words[i] >= min_words and text.split()[-1][:1].islower()
+
+
+def _is_headline(view: View, i: int, *, max_words: int) -> bool:
+    text = view.texts[i]
+    return (
+        2 <= view.words[i] <= max_words
+        and not view.ellipsis[i]
+        and (not view.terminal[i] or _strip_closers(text).endswith("?"))
+        and not text[:1].islower()
+    )
+
+
+def teaser_list(
+    view: View,
+    *,
+    region: Region | None = None,
+    min_units: int = 3,
+    max_headline_words: int = 20,
+    min_summary_words: int = 6,
+    max_summary_words: int = 60,
+    min_words_before: int = 80,
+) -> Iterator[tuple[int, str]]:
+    """A list of other stories inside the article region, after the article: three or more units
+    of a headline, an optional author name, and a one-paragraph summary ("Joker killed at the box
+    office." under "What made Joker so popular?" and "Madeline Fry"), plus the short label just
+    before the list ("Links We Like").
+
+    Must not catch an article whose subheadings each open one paragraph: the units must carry
+    author names (at least two of them), or summaries that stop open ("… More", "…") in at least
+    half of them; and at least `min_words_before` words of prose must come before the list.
+    Idea: related-story widgets repeat one small template; a template repeated three times is a
+    list, whatever its words.
+    """
+    if region is None:
+        return
+    live = [i for i in range(region.start, region.end + 1) if view.alive(i) and i not in view.doc.protected]
+    units: list[tuple[int, int | None, int]] = []
+    runs: list[list[tuple[int, int | None, int]]] = []
+    k = 0
+    while k < len(live):
+        h = live[k]
+        unit = None
+        if _is_headline(view, h, max_words=max_headline_words) and k + 1 < len(live):
+            name = live[k + 1] if _is_name(view, live[k + 1]) else None
+            s_at = k + 2 if name is not None else k + 1
+            if s_at < len(live):
+                s = live[s_at]
+                if (
+                    max(min_summary_words, view.words[h]) <= view.words[s] <= max_summary_words
+                    and not view.texts[s][:1].islower()
+                ):
+                    unit = (h, name, s)
+        if unit is not None:
+            units.append(unit)
+            k = live.index(unit[2]) + 1
+        else:
+            if units:
+                runs.append(units)
+                units = []
+            k += 1
+    if units:
+        runs.append(units)
+    for run in runs:
+        if len(run) < min_units:
+            continue
+        named = sum(name is not None for _, name, _ in run)
+        open_ends = sum(_stops_open(view, s) for _, _, s in run)
+        if named < 2 and open_ends * 2 < len(run):
+            continue
+        first = run[0][0]
+        before = sum(view.words[i] for i in live if i < first and view.is_prose(i))
+        if before < min_words_before:
+            continue
+        label = view.prev_alive(first)
+        if label is not None and label >= region.start and view.words[label] <= 5 and not view.terminal[label]:
+            yield label, "label of a list of other stories"
+        for unit in run:
+            for i in unit:
+                if i is not None:
+                    yield i, f"list of {len(run)} other stories (headline, summary)"
+
+
 def link_list(view: View, *, region: Region | None = None, min_run: int = 3, max_words: int = 10):
     """Runs of short unpunctuated blocks inside the article region (an embedded "related" box,
     a tag list, share buttons): `min_run` or more in a row go.
@@ -907,6 +1010,7 @@ PATTERN_HEURISTICS: dict[str, Heuristic] = {
 }
 REGION_HEURISTICS: dict[str, Heuristic] = {
     "outside-article": outside_article,
+    "teaser-list": teaser_list,
     "link-list": link_list,
 }
 HEURISTICS: dict[str, Heuristic] = {**PATTERN_HEURISTICS, **REGION_HEURISTICS}

@@ -271,3 +271,49 @@ def test_glued_teaser_keeps_camel_case_names_and_a_lone_glue():
     )
     kept, reasons = run("A headline for the page", P1, *lines, P2)
     assert all(line in kept for line in lines), reasons
+
+
+def _summary(topic: str) -> str:
+    return (
+        f"The {topic} drew criticism from both sides on Monday, and officials said they would review it "
+        "again before the end of the year, after the hearings in the capital."
+    )
+
+
+def test_teaser_list_with_author_names():
+    units = [
+        ("What made the film so popular?", "Madeline Fry", _summary("film")),
+        ("Senators clash over the budget plan", "Tom Rogan", _summary("budget plan")),
+        ("Why the new rules are a bust", "Tiana Lowe", _summary("new rules")),
+    ]
+    lines = [line for unit in units for line in unit]
+    kept, reasons = run("A headline for the page", P1, P2, P3, P4, *lines, disabled={"outside-article"})
+    assert kept == ["A headline for the page", P1, P2, P3, P4]
+    assert all(reasons[line] == "heuristic:teaser-list" for line in lines)
+
+
+def test_teaser_list_with_open_summaries():
+    units = [
+        ("Dry Skin Guide", _summary("skin guide") + " Find out how to make it stop. More"),
+        ("Learn Stress Management", _summary("stress plan") + " Learn how here. More"),
+        ("Look At New Home Prices", _summary("price list") + " Read more »"),
+    ]
+    lines = [line for unit in units for line in unit]
+    # (the truncated-teaser heuristic would take the summaries first)
+    kept, reasons = run("A headline for the page", P1, P2, P3, P4, *lines, disabled={"outside-article", "teaser"})
+    assert kept == ["A headline for the page", P1, P2, P3, P4]
+    assert all(reasons[line] == "heuristic:teaser-list" for line in lines)
+
+
+def test_teaser_list_keeps_subheadings_with_one_paragraph_each_and_bullet_lists():
+    lines = ("A headline for the page", P1, "The first question", P2, "The second question", P3, "The last one", P4)
+    kept, _ = run(*lines)
+    assert kept == list(lines)
+    bullets = (
+        "Your to-do list will shrink to a quarter of its current size, and you will finally have time for the work",
+        "You will be able to ignore most of the information you see, because you will know what matters to you",
+        "Search engines will drive people to your information every day, and they will stay to read what you wrote",
+    )
+    lines = ("A headline for the page", P1, P2, "Here is what changes:", *bullets, P3, P4)
+    _, reasons = run(*lines, disabled={"outside-article", "link-list"})
+    assert not any(r == "heuristic:teaser-list" for r in reasons.values()), reasons
