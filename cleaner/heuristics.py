@@ -701,7 +701,7 @@ def teaser(view: View, *, min_words: int = 12, min_run: int = 2) -> Iterator[tup
 
 
 _END_MARKER = re.compile(
-    r"^(?:[#>»›▶■●•+-]\s*)?(?:"
+    r"^(?:[#>»›▶■●•+-]\s*)?[\[(]?\s*(?:"
     r"related(?:\s+(?:articles?|stories|posts?|news|content|coverage|reading|links|topics|videos?))?"
     r"|(?:most\s+)?(?:popular|read|viewed|shared|commented|emailed|watched)"
     r"(?:\s+(?:stories|articles|news|now|today|this week|posts?))?"
@@ -716,7 +716,9 @@ _END_MARKER = re.compile(
     r"|sponsored(?:\s+\w+)?|promoted(?:\s+\w+)?"
     r"|(?:share|tags?|topics?|filed under|categories)\s*:?|about the author|other (?:news|stories)"
     r"|what to read next|elsewhere(?:\s+on\s+\S+)?|in (?:other|case you missed)(?:\s+\w+){0,2}"
-    r")\s*[:>»›]*\s*$",
+    r"|(?:top|most|best)\s+(?:rated|recent|liked|popular)\s+comments|(?:show|view|load|read|see)\s+(?:all\s+)?"
+    r"(?:\d+\s+)?comments|comments?\s*\(\d+\)|no comments(?:\s+yet)?(?:\s+\w+){0,4}"
+    r")\s*[\])]?\s*[:>»›]*\s*$",
     re.IGNORECASE,
 )
 
@@ -724,7 +726,8 @@ _END_MARKER = re.compile(
 _COMMENT_HEADER = re.compile(
     rf"(?:\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?|\b(?:{_MONTHS})\b.*\d|\bago)\s*(?:said|says|wrote|writes)\s*:?\s*$"
     r"|^\d+\s+(?:comments?|responses?|replies|thoughts on)\b.{0,80}$"
-    r"|\b(?:posted in|filed under)\b.*\|\s*\d+\s+comments?\s*$",
+    r"|\b(?:posted in|filed under)\b.*\|\s*\d+\s+comments?\s*$"
+    r"|\|\s*comments?\s*\(\d+\)",
     re.IGNORECASE,
 )
 
@@ -732,6 +735,27 @@ _COMMENT_HEADER = re.compile(
 @_per_text
 def _is_comment_header(text: str) -> bool:
     return bool(_COMMENT_HEADER.search(text))
+
+
+_COMMENT_META = re.compile(
+    r"(?:reply|report(?: abuse)?|flag|permalink|quote)(?:\s*[|·•]\s*\w+(?: \w+)?)*"
+    r"|(?:rating|votes?|likes?|points?|score)\s*:?\s*[-+]?\d+(?:\s+(?:votes?|points?|likes?))?"
+    r"|[-+]?\d+\s+(?:votes?|points?|likes?)"
+    r"|(?:posted|written|submitted|comment(?:ed)?)\s+by\b.{0,60}(?:\d{1,2}:\d{2}|\bago\b|\b\d{4}\b).{0,20}"
+    r"|(?:\w+\s+){0,4}\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b.{0,20}",
+    re.IGNORECASE,
+)
+
+
+@_per_text
+def _is_comment_meta(text: str) -> bool:
+    """A line of comment furniture: "Reply", "Rating: 36 Votes", "Posted By: jo | January 07 2008 at
+    03:06 PM", "2 days ago at 07:52 am"."""
+    return len(text) <= 120 and bool(_COMMENT_META.fullmatch(text))
+
+
+def _comment_meta_after(view: View, i: int, *, window: int) -> int:
+    return sum(_is_comment_meta(view.texts[j]) for j in range(i + 1, min(len(view), i + 1 + window)))
 
 
 def _scores(view: View, *, short_penalty: float) -> list[float]:
@@ -781,10 +805,14 @@ def find_region(
     min_words: int = 8,
     min_words_before_marker: int = 40,
     before_ratio: float = 0.5,
+    comment_window: int = 30,
+    min_comment_meta: int = 2,
 ) -> Region | None:
     """The article region: the densest run of prose blocks, closed at an end marker (a section
     label for related stories, popular lists or comments) once some article text came before it.
-    None when the page has too little prose to tell."""
+    A label closes it when most of the article's prose came before it, or when comment furniture
+    (`min_comment_meta` lines of it within `comment_window` blocks) follows: a long comment thread
+    has more prose than the article. None when the page has too little prose to tell."""
     scores = _scores(view, short_penalty=short_penalty)
     start, end, total = _densest_run(scores)
     if end < start or total < min_words:
@@ -798,8 +826,11 @@ def find_region(
             label = w <= 8 and _END_MARKER.match(text)
             # a section label ends the article only when most of the article came before it (a
             # "Comments" button in a share bar above the text must not); a comment header always
-            if (label and words_before >= before_ratio * (total_prose - words_before)) or (
-                w <= 20 and _is_comment_header(text)
+            # a label followed by comment furniture (bylines with times, vote counts) ends it too
+            if (
+                (label and words_before >= before_ratio * (total_prose - words_before))
+                or (w <= 20 and _is_comment_header(text))
+                or (label and _comment_meta_after(view, i, window=comment_window) >= min_comment_meta)
             ):
                 region = Region(start, i - 1, cut=i)
                 break

@@ -317,3 +317,24 @@ def test_teaser_list_keeps_subheadings_with_one_paragraph_each_and_bullet_lists(
     lines = ("A headline for the page", P1, P2, "Here is what changes:", *bullets, P3, P4)
     _, reasons = run(*lines, disabled={"outside-article", "link-list"})
     assert not any(r == "heuristic:teaser-list" for r in reasons.values()), reasons
+
+
+def test_comment_label_followed_by_comment_furniture_ends_the_article():
+    comment = "I think this is the best thing that could have happened to the city, and I hope it lasts for years."
+    thread = []
+    for n, name in enumerate(["jo", "sam", "alex", "kim"]):
+        thread += [name, f"{n + 2} days ago at 07:52 am", comment.replace("best", f"best ({n})"), f"Rating: {n} Votes"]
+    kept, reasons = run("A headline for the page", P1, P2, "[ 167 comments ]", *thread)
+    assert kept == ["A headline for the page", P1, P2]
+    assert reasons["[ 167 comments ]"] == "heuristic:outside-article"
+
+
+def test_comments_button_above_the_text_does_not_end_the_article():
+    kept, _ = run("A headline for the page", P1, "Comments (3)", P2, P3, P4)
+    assert P2 in kept and P4 in kept
+
+
+def test_comment_meta_lines():
+    for line in ("Reply", "Rating: 36 Votes", "Posted By: jo | January 07 2008 at 03:06 PM", "2 days ago at 07:52 am"):
+        assert heuristics._is_comment_meta(line), line
+    assert not heuristics._is_comment_meta("He replied to the letter 2 days ago.")
