@@ -995,6 +995,69 @@ def teaser_list(
                     yield i, f"list of {len(run)} other stories (headline, summary)"
 
 
+_READER = re.compile(r"\b(?:you|your|you['’](?:ll|re|ve)|us|our|we|me|my)\b", re.IGNORECASE)
+_CALL = re.compile(
+    r"\b(?:subscrib\w*|newsletters?|sign(?:ing|ed)?[- ]up|opt[- ]in|unsubscribe|inbox|spam|e-?mail (?:address|alerts?)"
+    r"|follow (?:us|me)|share (?:this|it|your)|like this (?:story|article|post)|comments? (?:on|about) this"
+    r"|submit (?:a|your) (?:story|tip|photos?|video)|news tips?|contact us|support (?:us|our)"
+    r"|thanks? (?:you )?for (?:signing|subscribing|reading|visiting)|click here|learn more"
+    r"|read more|sign in|log in|register|download (?:our|the) app|get (?:our|the) app)\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"\b(?:said|says|told|asked|urged|added)\b|^[\"“‘']", re.IGNORECASE)
+_BIO = re.compile(
+    r"(?:[A-Z][\w.'’-]+\s+){1,3}(?:\([^)]{0,60}\)\s+)?(?:is|was|has been)\s+(?:a|an|the)\s+(?:[\w,-]+\s+){0,5}"
+    r"(?:writer|reporter|journalist|editor|correspondent|columnist|contributor|author|producer|blogger|critic"
+    r"|publisher|freelancer)\b"
+)
+
+
+@_per_text
+def _reader_call(text: str) -> str | None:
+    """Why a block reads as an address to the reader rather than article text, or None."""
+    # a short line needs no reader address ("Thanks for signing up!", "Subscribe now")
+    if _CALL.search(text) and (len(text.split()) <= 6 or _READER.search(text)) and not _QUOTED.search(text):
+        return "call to action"
+    if _BIO.match(text):
+        return "author bio"
+    return None
+
+
+def trailing_boilerplate(
+    view: View, *, region: Region | None = None, max_words: int = 60, label_words: int = 5
+) -> Iterator[tuple[int, str]]:
+    """What a page prints between the article's last paragraph and the end of the region it shares a
+    run of text with: newsletter boxes ("Get breaking news delivered to your inbox", "Thanks for
+    signing up!"), calls to share, follow, comment or donate addressed to the reader, and the author
+    bio ("Jane Doe is a freelance writer based in Toronto."), with the short labels among them.
+
+    Walks back from the end of the region while blocks are such calls (at most `max_words` words,
+    naming an action and addressing the reader) or short labels; stops at the first other block.
+    Must not catch the article's own last paragraph, even when it mentions a newsletter or quotes
+    someone asking readers to sign up: a block needs both the action words and the reader address,
+    and the walk never passes an ordinary paragraph. Idea: boilerplate filters' lists of
+    reader-facing phrases (as in C4's and datatrove's line filters), applied only at the edge.
+    """
+    if region is None:
+        return
+    found: list[tuple[int, str]] = []
+    calls = 0
+    i = region.end
+    while i >= region.start:
+        if view.alive(i) and i not in view.doc.protected:
+            why = _reader_call(view.texts[i]) if view.words[i] <= max_words else None
+            if why is not None:
+                calls += 1
+                found.append((i, why))
+            elif view.words[i] <= label_words and not view.terminal[i]:
+                found.append((i, "label among reader calls"))
+            else:
+                break
+        i -= 1
+    if calls:
+        yield from found
+
+
 def link_list(view: View, *, region: Region | None = None, min_run: int = 3, max_words: int = 10):
     """Runs of short unpunctuated blocks inside the article region (an embedded "related" box,
     a tag list, share buttons): `min_run` or more in a row go.
@@ -1042,6 +1105,7 @@ PATTERN_HEURISTICS: dict[str, Heuristic] = {
 REGION_HEURISTICS: dict[str, Heuristic] = {
     "outside-article": outside_article,
     "teaser-list": teaser_list,
+    "trailing-boilerplate": trailing_boilerplate,
     "link-list": link_list,
 }
 HEURISTICS: dict[str, Heuristic] = {**PATTERN_HEURISTICS, **REGION_HEURISTICS}

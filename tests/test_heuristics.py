@@ -338,3 +338,26 @@ def test_comment_meta_lines():
     for line in ("Reply", "Rating: 36 Votes", "Posted By: jo | January 07 2008 at 03:06 PM", "2 days ago at 07:52 am"):
         assert heuristics._is_comment_meta(line), line
     assert not heuristics._is_comment_meta("He replied to the letter 2 days ago.")
+
+
+def test_trailing_boilerplate():
+    tail = (
+        "Newsletter",
+        "Get the day's top headlines delivered to your inbox every morning by subscribing to our newsletter.",
+        "Thanks for signing up!",
+        "Jane Doe is a freelance writer based in Toronto. Her work has appeared in many publications.",
+    )
+    kept, reasons = run("A headline for the page", P1, P2, P3, P4, *tail, disabled={"outside-article"})
+    assert kept == ["A headline for the page", P1, P2, P3, P4]
+    assert all(reasons[line] == "heuristic:trailing-boilerplate" for line in tail)
+
+
+def test_trailing_boilerplate_keeps_the_last_paragraph_and_quotes():
+    last = "The company launched a newsletter last year, and it now reaches ten thousand readers a week."
+    quote = "“Sign up for our newsletter and tell your friends,” the mayor said at the launch."
+    kept, _ = run("A headline for the page", P1, P2, P3, last, quote, disabled={"outside-article"})
+    assert last in kept and quote in kept
+    # a call in the middle of the article is not at its edge
+    middle = "Sign up for our newsletter to get your daily briefing."
+    kept, _ = run("A headline for the page", P1, middle, P2, P3, P4, disabled={"outside-article"})
+    assert middle in kept
