@@ -925,6 +925,55 @@ def _is_headline(view: View, i: int, *, max_words: int) -> bool:
     )
 
 
+def _headline_template(view: View, run: list[tuple[int, int | None, int]], *, min_units: int) -> bool:
+    """Many units, each a headline-case title (not a numbered list item) over a summary of at most
+    45 words: the shape of a promo list ("Rapidly Resolve J2EE Application Problems" over a blurb)."""
+    if len(run) < min_units:
+        return False
+    for h, _, s in run:
+        if re.match(r"\d+[.)]", view.texts[h]) or view.words[s] > 45:
+            return False
+        if not _title_case(view.texts[h]):
+            return False
+    return True
+
+
+_MINOR_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "nor",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "as",
+        "into",
+        "onto",
+        "via",
+        "vs",
+        "per",
+        "than",
+    ]
+)
+
+
+def _title_case(text: str) -> bool:
+    """Every word capitalised but the short function words ("Building a Virtual Infrastructure from
+    Servers to Storage")."""
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return bool(words) and all(w[0].isupper() or w.lower() in _MINOR_WORDS for w in words)
+
+
 def teaser_list(
     view: View,
     *,
@@ -934,6 +983,7 @@ def teaser_list(
     min_summary_words: int = 6,
     max_summary_words: int = 60,
     min_words_before: int = 80,
+    min_title_units: int = 5,
 ) -> Iterator[tuple[int, str]]:
     """A list of other stories inside the article region, after the article: three or more units
     of a headline, an optional author name, and a one-paragraph summary ("Joker killed at the box
@@ -942,7 +992,9 @@ def teaser_list(
 
     Must not catch an article whose subheadings each open one paragraph: the units must carry
     author names (at least two of them), or summaries that stop open ("… More", "…") in at least
-    half of them; and at least `min_words_before` words of prose must come before the list.
+    half of them, or be a long uniform template (`min_title_units` or more units, every headline
+    in headline case and unnumbered, every summary at most two sentences' worth); and at least
+    `min_words_before` words of prose must come before the list.
     Idea: related-story widgets repeat one small template; a template repeated three times is a
     list, whatever its words.
     """
@@ -980,7 +1032,7 @@ def teaser_list(
             continue
         named = sum(name is not None for _, name, _ in run)
         open_ends = sum(_stops_open(view, s) for _, _, s in run)
-        if named < 2 and open_ends * 2 < len(run):
+        if named < 2 and open_ends * 2 < len(run) and not _headline_template(view, run, min_units=min_title_units):
             continue
         first = run[0][0]
         before = sum(view.words[i] for i in live if i < first and view.is_prose(i))
@@ -999,7 +1051,7 @@ _READER = re.compile(r"\b(?:you|your|you['’](?:ll|re|ve)|us|our|we|me|my)\b", 
 _CALL = re.compile(
     r"\b(?:subscrib\w*|newsletters?|sign(?:ing|ed)?[- ]up|opt[- ]in|unsubscribe|inbox|spam|e-?mail (?:address|alerts?)"
     r"|follow (?:us|me)|share (?:this|it|your)|like this (?:story|article|post)|comments? (?:on|about) this"
-    r"|submit (?:a|your) (?:story|tip|photos?|video)|news tips?|contact us|support (?:us|our)"
+    r"|submit (?:a|your) (?:story|tip|photos?|video)|post (?:a|your) comments?|news tips?|contact us|support (?:us|our)"
     r"|thanks? (?:you )?for (?:signing|subscribing|reading|visiting)|click here|learn more"
     r"|read more|sign in|log in|register|download (?:our|the) app|get (?:our|the) app)\b",
     re.IGNORECASE,

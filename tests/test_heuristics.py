@@ -361,3 +361,25 @@ def test_trailing_boilerplate_keeps_the_last_paragraph_and_quotes():
     middle = "Sign up for our newsletter to get your daily briefing."
     kept, _ = run("A headline for the page", P1, middle, P2, P3, P4, disabled={"outside-article"})
     assert middle in kept
+
+
+PROMO_TITLES = [
+    "Seven Advantages of Disk Backup",
+    "Rapidly Resolve Application Problems",
+    "Load Testing for the Web",
+    "Building a Virtual Infrastructure from Servers to Storage",
+    "Is Your Desktop a Security Threat?",
+]
+
+
+def test_teaser_list_of_title_case_promos():
+    lines = [x for t in PROMO_TITLES for x in (t, _summary(t.lower()))]
+    kept, reasons = run("A headline for the page", P1, P2, P3, P4, *lines, disabled={"outside-article"})
+    assert kept == ["A headline for the page", P1, P2, P3, P4]
+    assert set(reasons.values()) == {"heuristic:teaser-list"}
+
+
+def test_teaser_list_keeps_a_numbered_listicle():
+    lines = [x for n, t in enumerate(PROMO_TITLES, 1) for x in (f"{n}. {t}", _summary(t.lower()))]
+    kept, _ = run("A headline for the page", P1, P2, P3, P4, *lines, disabled={"outside-article"})
+    assert all(line in kept for line in lines)
