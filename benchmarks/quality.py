@@ -113,21 +113,21 @@ def load_dev(eval_dir: Path, limit: int | None) -> list[Page]:
 
 
 def load_seeds(eval_dir: Path, limit: int | None) -> list[Page]:
-    """Seeds from `fixtures/seeds/` (`<name>.txt` + `<name>.gold.txt`), else `../shared/seeds` raw/ + gold/."""
+    """Seeds from `fixtures/seeds/` (raw/ + gold/, or `<name>.txt` + `<name>.gold.txt`), else
+    `../shared/seeds` (raw/ + gold/)."""
     pairs: list[tuple[str, Path, Path]] = []
     fixtures = REPO / "fixtures" / "seeds"
-    if fixtures.is_dir():
-        for gold in sorted(fixtures.glob("*.gold.txt")):
-            name = gold.name[: -len(".gold.txt")]
-            raw = fixtures / f"{name}.txt"
-            if raw.exists():
-                pairs.append((name, raw, gold))
-    if not pairs:
-        shared = eval_dir.parent / "seeds"
-        for raw in sorted((shared / "raw").glob("*.txt")):
-            gold = shared / "gold" / raw.name
+    for folder in (fixtures, eval_dir.parent / "seeds"):
+        if pairs or not folder.is_dir():
+            continue
+        for raw in sorted((folder / "raw").glob("*.txt")):
+            gold = folder / "gold" / raw.name
             if gold.exists():
                 pairs.append((raw.stem, raw, gold))
+        for gold in sorted(folder.glob("*.gold.txt")):
+            name = gold.name[: -len(".gold.txt")]
+            if (folder / f"{name}.txt").exists():
+                pairs.append((name, folder / f"{name}.txt", gold))
     pairs = pairs[:limit] if limit else pairs
     return [
         Page(name, None, raw.read_text(encoding="utf-8"), None, gold.read_text(encoding="utf-8"), "seeds")
