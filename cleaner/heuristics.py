@@ -314,7 +314,7 @@ _MONTHS = (
 _DAYS = "mon(day)?|tue(s(day)?)?|wed(nesday)?|thu(r(s(day)?)?)?|fri(day)?|sat(urday)?|sun(day)?"
 _WIDGET_TOKEN = re.compile(
     rf"(?:{_MONTHS}|{_DAYS}|\d{{1,4}}(?:st|nd|rd|th)?|\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?|[ap]\.?m\.?"
-    r"|[a-z]{2,4}t|gmt|utc|today|yesterday|updated|published|posted|last|modified|on|at|am|pm"
+    r"|[a-z]{2,4}t|[ecmp]t|gmt|utc|today|yesterday|updated|published|posted|last|modified|on|at|am|pm"
     r"|°[cf]?|c|f|-?\d+(?:[.,]\d+)?°?[cf]?|[-–—/|,.:·•]+|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"
     r"|ago|hours?|hrs?|mins?|minutes?|days?|weeks?|months?|years?|an?|edt|est|cet|bst)",
     re.IGNORECASE,
@@ -391,7 +391,12 @@ def _is_stamp(text: str) -> bool:
     if text.isascii() and not _ASCII_DIGIT.search(text) and _DATE_WORDS.isdisjoint(_ascii_words(text)):
         return False  # cannot match _DATEISH: no digit, no month or day name
     tokens = _STAMP_TOKEN.finditer(text)  # lazily: most blocks fail on their first word
-    return all(_WIDGET_TOKEN.fullmatch(t[0].strip("()[]")) for t in tokens) and bool(_DATEISH.search(text))
+    return all(_stamp_token(t[0].strip("()[]")) for t in tokens) and bool(_DATEISH.search(text))
+
+
+def _stamp_token(token: str) -> bool:
+    # "Nov." and "PUBLISHED:" are the words "nov" and "published" with a mark after them
+    return bool(_WIDGET_TOKEN.fullmatch(token) or _WIDGET_TOKEN.fullmatch(token.rstrip(".:")))
 
 
 _BYLINE_WORDS = frozenset(
@@ -491,6 +496,121 @@ def link_label(view: View, *, max_words: int = 5) -> Iterator[tuple[int, str]]:
 @_per_text
 def _is_link_label(text: str) -> bool:
     return bool(_LINK_LABEL.match(text) and _LINK_WORDS.search(text))
+
+
+_TOOL_WORDS = frozenset(
+    [
+        "print",
+        "printer",
+        "printable",
+        "friendly",
+        "email",
+        "e-mail",
+        "mail",
+        "send",
+        "share",
+        "save",
+        "bookmark",
+        "reprints",
+        "reprint",
+        "permalink",
+        "rss",
+        "digg",
+        "del.icio.us",
+        "delicious",
+        "reddit",
+        "stumbleupon",
+        "facebook",
+        "twitter",
+        "tweet",
+        "comment",
+        "comments",
+        "single",
+        "page",
+        "view",
+        "this",
+        "article",
+        "story",
+        "post",
+        "it",
+        "to",
+        "a",
+        "friend",
+        "link",
+        "text",
+        "size",
+        "font",
+        "larger",
+        "smaller",
+        "add",
+        "version",
+        "format",
+        "|",
+        "-",
+        "·",
+        "•",
+        "/",
+        ":",
+        ">>",
+        "»",
+        "+",
+    ]
+)
+_TOOL_VERBS = frozenset(
+    [
+        "print",
+        "printer",
+        "printable",
+        "email",
+        "e-mail",
+        "send",
+        "share",
+        "save",
+        "bookmark",
+        "reprints",
+        "reprint",
+        "permalink",
+        "digg",
+        "del.icio.us",
+        "single",
+    ]
+)
+_CLICK_HERE = re.compile(r"(?:[>»›•*-]\s*)?(?:click|tap)\s+here\b", re.IGNORECASE)
+
+
+def page_tools(
+    view: View, *, region: Region | None = None, max_words: int = 10, max_click_words: int = 15
+) -> Iterator[tuple[int, str]]:
+    """Article tool bars and link prompts: "Print This Article | Single Page", "| Reprints | Single
+    Page |", "Save This Page", "Add to Del.icio.us", "Email to a friend", and lines that open with
+    "Click here" ("Click here for more football headlines!").
+
+    Must not catch a sentence about printing or sharing ("She shared the page with her friend."): a
+    tool bar is made only of tool words, and a "click here" line must open with those words and
+    be short. Runs on the article region only, once it is found (outside it everything goes
+    anyway): taking these short blocks earlier would lift the penalty that keeps the region from
+    spreading over a footer. Idea: the share and print widgets that extractors prune by class
+    name, recognised here by their vocabulary.
+    """
+    if region is None:
+        return
+    for i in range(region.start, region.end + 1):
+        text, w = view.texts[i], view.words[i]
+        if w > max_click_words:
+            continue
+        kind = _tool_kind(text)
+        if kind == "tools" and w <= max_words:
+            yield i, "article tool bar"
+        elif kind == "click":
+            yield i, "click-here prompt"
+
+
+@_per_text
+def _tool_kind(text: str) -> str | None:
+    tokens = text.lower().split()
+    if tokens and all(t in _TOOL_WORDS for t in tokens) and not _TOOL_VERBS.isdisjoint(tokens):
+        return "tools"
+    return "click" if _CLICK_HERE.match(text) else None
 
 
 _CREDIT_BY = re.compile(
@@ -1056,6 +1176,7 @@ _CALL = re.compile(
     r"|read more|sign in|log in|register|download (?:our|the) app|get (?:our|the) app)\b",
     re.IGNORECASE,
 )
+_FORM_FIELD = re.compile(r"\b(?:e-?mail|name|field|address)\s+(?:is|are)\s+required\b", re.IGNORECASE)
 _QUOTED = re.compile(r"\b(?:said|says|told|asked|urged|added)\b|^[\"“‘']", re.IGNORECASE)
 _BIO = re.compile(
     r"(?:[A-Z][\w.'’-]+\s+){1,3}(?:\([^)]{0,60}\)\s+)?(?:is|was|has been)\s+(?:a|an|the)\s+(?:[\w,-]+\s+){0,5}"
@@ -1070,6 +1191,8 @@ def _reader_call(text: str) -> str | None:
     # a short line needs no reader address ("Thanks for signing up!", "Subscribe now")
     if _CALL.search(text) and (len(text.split()) <= 6 or _READER.search(text)) and not _QUOTED.search(text):
         return "call to action"
+    if _FORM_FIELD.search(text):
+        return "form field"
     if _BIO.match(text):
         return "author bio"
     return None
@@ -1157,6 +1280,7 @@ PATTERN_HEURISTICS: dict[str, Heuristic] = {
 REGION_HEURISTICS: dict[str, Heuristic] = {
     "outside-article": outside_article,
     "teaser-list": teaser_list,
+    "page-tools": page_tools,
     "trailing-boilerplate": trailing_boilerplate,
     "link-list": link_list,
 }

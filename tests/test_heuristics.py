@@ -383,3 +383,22 @@ def test_teaser_list_keeps_a_numbered_listicle():
     lines = [x for n, t in enumerate(PROMO_TITLES, 1) for x in (f"{n}. {t}", _summary(t.lower()))]
     kept, _ = run("A headline for the page", P1, P2, P3, P4, *lines, disabled={"outside-article"})
     assert all(line in kept for line in lines)
+
+
+def test_widget_takes_abbreviated_months_and_marked_words():
+    for stamp in ("Nov. 19, 2019, 8:41 AM UTC", "PUBLISHED: 10:48, Tue, Nov 19, 2019", "Nov. 18, 2019 7:04 pm ET"):
+        _, reasons = run("Headline of it", stamp, P1, P2, P3)
+        assert reasons[stamp] == "heuristic:widget", stamp
+
+
+def test_page_tools():
+    tools = ("Print This Article | Single Page", "Save This Page", "Click here for more football headlines!")
+    _, reasons = run("A headline for the page", P1, P2, tools[0], P3, tools[1], P4, tools[2], P1 + " More.")
+    for line in tools:
+        assert reasons[line] == "heuristic:page-tools", line
+
+
+def test_page_tools_keeps_sentences_about_sharing():
+    line = "She shared the page with a friend, and the post was printed in the local paper the next day."
+    kept, _ = run("A headline for the page", P1, line, P2, P3)
+    assert line in kept
