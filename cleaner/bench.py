@@ -22,95 +22,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-_WORDS = [
-    "government",
-    "minister",
-    "officials",
-    "agreement",
-    "border",
-    "trade",
-    "energy",
-    "pipeline",
-    "region",
-    "talks",
-    "security",
-    "policy",
-    "economy",
-    "market",
-    "prices",
-    "company",
-    "investors",
-    "report",
-    "court",
-    "election",
-    "parliament",
-    "president",
-    "province",
-    "city",
-    "farmers",
-    "workers",
-    "students",
-    "villagers",
-    "doctors",
-    "water",
-    "railway",
-    "project",
-    "loan",
-    "bank",
-    "budget",
-    "currency",
-    "exports",
-    "visit",
-    "delegation",
-    "summit",
-    "dispute",
-    "protest",
-    "police",
-    "army",
-    "soldiers",
-    "ministry",
-    "statement",
-    "spokesman",
-    "analysts",
-]
-_VERBS = [
-    "said",
-    "announced",
-    "confirmed",
-    "denied",
-    "warned",
-    "expected",
-    "signed",
-    "approved",
-    "rejected",
-    "discussed",
-    "reported",
-    "criticised",
-    "welcomed",
-    "promised",
-    "planned",
-    "considered",
-    "reviewed",
-]
-_ADJ = [
-    "new",
-    "major",
-    "local",
-    "foreign",
-    "regional",
-    "national",
-    "large",
-    "small",
-    "recent",
-    "annual",
-    "first",
-    "last",
-    "key",
-    "former",
-    "senior",
-]
-_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_PLACES = ["Astana", "Tashkent", "Bishkek", "Beijing", "Almaty", "Dushanbe", "Urumqi", "Ashgabat", "Samarkand", "Osh"]
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+_WORDS = _words(
+    "government minister officials agreement border trade energy pipeline region talks security "
+    "policy economy market prices company investors report court election parliament president "
+    "province city farmers workers students villagers doctors water railway project loan bank budget "
+    "currency exports visit delegation summit dispute protest police army soldiers ministry "
+    "statement spokesman analysts"
+)
+_VERBS = _words(
+    "said announced confirmed denied warned expected signed approved rejected discussed reported "
+    "criticised welcomed promised planned considered reviewed"
+)
+_ADJ = _words("new major local foreign regional national large small recent annual first last key former senior")
+_DAYS = _words("Monday Tuesday Wednesday Thursday Friday Saturday Sunday")
+_PLACES = _words("Astana Tashkent Bishkek Beijing Almaty Dushanbe Urumqi Ashgabat Samarkand Osh")
 
 _SITES = (
     ("dailyobserver.example", "Daily Observer", ("Home", "World", "Business", "Opinion", "Sport", "Culture")),
