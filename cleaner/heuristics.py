@@ -747,6 +747,10 @@ def _glued_split(text: str) -> int:
     """Where a headline runs into its summary with no space between ("… Student-AthleteA 24-year-old
     woman …"), or 0: the part before is a short headline-case phrase (three quarters of its words
     capitalised) ending in a whole word, the part after reads as a sentence."""
+    # cheap test first: a headline-case phrase has at most one lower-case word among its first three
+    opening = [w for w in text.split(None, 6)[:6] if w[:1].isalpha()][:3]
+    if sum(w[0].islower() for w in opening) > 1:
+        return 0
     for m in _GLUE.finditer(text, 0, 200):
         head, rest = text[: m.start()], text[m.start() :]
         head_words = head.split()
@@ -1318,9 +1322,11 @@ def find_removals(doc: Document, *, disabled: set[str] | frozenset[str] = frozen
         if name not in disabled:
             take(name, function(view, region=region))
     removals = []
+    blocks = doc.blocks
     for i in sorted(taken):
         name, detail = taken[i]
-        removals.append(doc.remove_block(i, f"heuristic:{name}", detail))
+        text = blocks[i].text
+        removals.append(Removal(i, 0, len(text), f"heuristic:{name}", detail, text))  # = doc.remove_block
     return removals
 
 
