@@ -1192,8 +1192,8 @@ _BIO = re.compile(
 @_per_text
 def _reader_call(text: str) -> str | None:
     """Why a block reads as an address to the reader rather than article text, or None."""
-    # a short line needs no reader address ("Thanks for signing up!", "Subscribe now")
-    if _CALL.search(text) and (len(text.split()) <= 6 or _READER.search(text)) and not _QUOTED.search(text):
+    # a short line needs no reader address ("Thanks for signing up!", "Like this story? Share it!")
+    if _CALL.search(text) and (len(text.split()) <= 12 or _READER.search(text)) and not _QUOTED.search(text):
         return "call to action"
     if _FORM_FIELD.search(text):
         return "form field"
@@ -1213,8 +1213,9 @@ def trailing_boilerplate(
     Walks back from the end of the region while blocks are such calls (at most `max_words` words,
     naming an action and addressing the reader) or short labels; stops at the first other block.
     Must not catch the article's own last paragraph, even when it mentions a newsletter or quotes
-    someone asking readers to sign up: a block needs both the action words and the reader address,
-    and the walk never passes an ordinary paragraph. Idea: boilerplate filters' lists of
+    someone asking readers to sign up: a block needs the action words and, past 12 words, the
+    reader address; a quote or a reported "said" keeps it; the walk never passes an ordinary
+    paragraph. Idea: boilerplate filters' lists of
     reader-facing phrases (as in C4's and datatrove's line filters), applied only at the edge.
     """
     if region is None:
