@@ -11,16 +11,24 @@ them in registry order, so a later heuristic sees what an earlier one took.
 Two families, in this order:
 
 * pattern heuristics look at one block and its immediate neighbours (widgets,
-  bylines, link labels, credits, captions, breadcrumbs, repeated blocks);
+  bylines, link labels, credits, captions, breadcrumbs, repeated blocks,
+  truncated teasers, related-story headlines glued to their summaries);
 * structural heuristics look at the whole page: they find the article region
   as the densest run of prose blocks (a maximum-sum segment, the idea behind
   "body text extraction" by Finn et al. 2001, on line scores), cut it at a
-  section label that opens related stories or comments, keep the headline
-  just before it, and revise the short blocks inside it from their
-  neighbours (as jusText does: a short block between prose is a subheading, a
-  run of short blocks is a list of links).
+  section label that opens related stories or comments (or a label followed
+  by comment furniture), keep the headline just before it, and revise the
+  blocks inside it: a short block between prose is a subheading, a run of
+  short blocks is a list of links (as jusText revises from neighbours); a
+  repeated headline/summary template is a list of other stories; tool bars
+  and click-here prompts go; and the newsletter boxes, reader calls and
+  author bio between the article's last paragraph and the region's end go.
 
-Everything is linear in the number of blocks.
+Speed: what a heuristic reads of a block (stripped text, word count, sentence
+end, folded key, function-word share) is computed once per distinct text
+(`features`, memoised, as the fixpoint rounds and a site's repeated menus see
+the same texts again), and regex tests that depend on a block's text alone
+are memoised too (`_per_text`). Everything is linear in the number of blocks.
 """
 
 from __future__ import annotations
@@ -1180,6 +1188,8 @@ _CALL = re.compile(
     r"|read more|sign in|log in|register|download (?:our|the) app|get (?:our|the) app)\b",
     re.IGNORECASE,
 )
+# a call this short is a button or a box title, whoever it addresses; a longer one must address the reader
+_SHORT_CALL_WORDS = 12
 _FORM_FIELD = re.compile(r"\b(?:e-?mail|name|field|address)\s+(?:is|are)\s+required\b", re.IGNORECASE)
 _QUOTED = re.compile(r"\b(?:said|says|told|asked|urged|added)\b|^[\"“‘']", re.IGNORECASE)
 _BIO = re.compile(
@@ -1193,7 +1203,8 @@ _BIO = re.compile(
 def _reader_call(text: str) -> str | None:
     """Why a block reads as an address to the reader rather than article text, or None."""
     # a short line needs no reader address ("Thanks for signing up!", "Like this story? Share it!")
-    if _CALL.search(text) and (len(text.split()) <= 12 or _READER.search(text)) and not _QUOTED.search(text):
+    short = len(text.split()) <= _SHORT_CALL_WORDS
+    if _CALL.search(text) and (short or _READER.search(text)) and not _QUOTED.search(text):
         return "call to action"
     if _FORM_FIELD.search(text):
         return "form field"
