@@ -50,7 +50,7 @@ def clean(source: Path, workers: int, repeats: bool, work: Path) -> dict:
         "seconds": measured.seconds,
         "peak_rss_mib": measured.peak_rss_mib,
         "exit": measured.returncode,
-        "error": measured.stderr_tail.strip().splitlines()[-1] if measured.returncode not in (0, 1) else None,
+        "error": measured.error if measured.returncode not in (0, 1) else None,
     }
 
 

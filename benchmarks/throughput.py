@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import html
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # the shared multi-site generator
+from measure import run_measured
 from quality import machine, versions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -246,22 +246,6 @@ def _command(bench: Bench, inputs: dict[str, dict], work: Path) -> list[str]:
     return [*me, tool, source, str(work / "out.jsonl")]
 
 
-# Starts the measured command from a small process. Linux keeps a process's peak RSS across execve,
-# and a child forked (or vforked) from this driver, which holds the generated pages, would start with
-# the driver's RSS as its "peak". The launcher is a fresh interpreter of about 10 MiB, below any
-# measured system's own peak, so the grandchild's ru_maxrss is its own.
-_LAUNCHER = """
-import json, os, subprocess, sys, time
-start = time.perf_counter()
-proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)
-_, status, usage = os.wait4(proc.pid, 0)
-record = {"seconds": time.perf_counter() - start, "maxrss_kib": usage.ru_maxrss,
-          "cpu_seconds": usage.ru_utime + usage.ru_stime, "exit_code": os.waitstatus_to_exitcode(status)}
-with open(sys.argv[1], "w") as f:
-    json.dump(record, f)
-"""
-
-
 def measure(bench: Bench, inputs: dict[str, dict], timeout: float) -> dict:
     """Run one system in its own process; wall seconds, peak RSS (MiB) and its rates."""
     import importlib.util
@@ -272,31 +256,20 @@ def measure(bench: Bench, inputs: dict[str, dict], timeout: float) -> dict:
     if bench.input not in inputs:
         return {"error": "no input"}
     with tempfile.TemporaryDirectory(prefix="cleaner-tp-") as tmp:
-        work = Path(tmp)
-        report = work / "usage.json"
-        with open(work / "stderr.txt", "w+b") as log:
-            launcher = [sys.executable, "-c", _LAUNCHER, str(report), *_command(bench, inputs, work)]
-            try:
-                subprocess.run(launcher, stdout=subprocess.DEVNULL, stderr=log, cwd=REPO, timeout=timeout)
-            except subprocess.TimeoutExpired:
-                return {"error": f"timed out after {timeout:.0f} s"}
-            log.seek(0)
-            tail = log.read().decode("utf-8", "replace")[-400:]
-        if not report.exists():
-            return {"error": "no usage report: " + tail.strip()[-200:]}
-        usage = json.loads(report.read_text())
+        measured = run_measured(_command(bench, inputs, Path(tmp)), cwd=REPO, timeout=timeout)
+    if measured.seconds is None:
+        return {"error": measured.error}
     n, size = inputs[bench.input]["pages"], inputs[bench.input]["bytes"]
-    seconds = usage["seconds"]
     result = {
-        "seconds": seconds,
-        "docs_per_s": n / seconds,
-        "mb_per_s": size / seconds / 1e6,
-        "peak_rss_mib": usage["maxrss_kib"] / 1024,
-        "cpu_seconds": usage["cpu_seconds"],
-        "exit_code": usage["exit_code"],
+        "seconds": measured.seconds,
+        "docs_per_s": n / measured.seconds,
+        "mb_per_s": size / measured.seconds / 1e6,
+        "peak_rss_mib": measured.peak_rss_mib,
+        "cpu_seconds": measured.cpu_seconds,
+        "exit_code": measured.returncode,
     }
-    if usage["exit_code"] != 0:
-        result["error"] = f"exit {usage['exit_code']}: {tail.strip().splitlines()[-1] if tail.strip() else ''}"
+    if measured.error:
+        result["error"] = measured.error
     return result
 
 
