@@ -122,11 +122,19 @@ def test_bad_text_inputs_are_reported_and_skipped(tmp_path: Path):
     }
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
-def test_unreadable_file_is_reported(tmp_path: Path):
+def test_unreadable_file_is_reported(tmp_path: Path, monkeypatch):
     path = tmp_path / "secret.txt"
     path.write_text("x\n", encoding="utf-8")
     path.chmod(0)
+    if os.geteuid() == 0:  # root reads any file: make the open itself refuse, as it would for a user
+        real_open = open
+
+        def refusing_open(file, *args, **kwargs):
+            if str(file) == str(path):
+                raise PermissionError(13, "Permission denied", str(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr("builtins.open", refusing_open)
     try:
         (issue,) = read([path])
     finally:
