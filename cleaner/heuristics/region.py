@@ -1,0 +1,235 @@
+"""Structural heuristics: the article region.
+
+The region is the densest run of prose blocks (a maximum-sum segment, the idea behind "body text
+extraction" by Finn et al. 2001, on line scores), cut at a section label that opens related
+stories or comments (or a label followed by comment furniture); the headline just before it is
+kept. `outside-article` removes what lies outside it, `link-list` the runs of short blocks inside.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from cleaner.heuristics.view import _MONTHS, _WORD, View, _per_text
+
+_END_MARKER = re.compile(
+    r"^(?:[#>»›▶■●•+-]\s*)?[\[(]?\s*(?:"
+    r"related(?:\s+(?:articles?|stories|posts?|news|content|coverage|reading|links|topics|videos?))?"
+    r"|(?:most\s+)?(?:popular|read|viewed|shared|commented|emailed|watched)"
+    r"(?:\s+(?:stories|articles|news|now|today|this week|posts?))?"
+    r"|most\s+\w+|trending(?:\s+\w+){0,2}|recommended(?:\s+\w+){0,3}|top\s+(?:stories|news|picks|articles)"
+    r"|(?:you|we\s+think\s+you)\s+(?:may|might|could|will)\s+(?:also\s+)?"
+    r"(?:like|enjoy|be interested in|want)(?:\s+\w+){0,3}"
+    r"|more\s+(?:from|on|in|about|like this|stories|news|articles|headlines|to read|top stories)(?:\s+\S+){0,4}"
+    r"|(?:also|read)\s+(?:read|see|next|also)|see also|further reading|don['’]t miss(?:\s+\w+)?"
+    r"|editor['’]?s['’]?\s+(?:choice|picks?)|(?:latest|recent)(?:\s+(?:news|stories|articles|posts|comments|headlines|videos))?"
+    r"|(?:\d+\s+)?(?:comments?|responses?|replies)|leave a (?:reply|comment)|post a comment|add (?:a|your) comment"
+    r"|join the (?:conversation|discussion)|discussion|around the web|from the web"
+    r"|sponsored(?:\s+\w+)?|promoted(?:\s+\w+)?"
+    r"|(?:share|tags?|topics?|filed under|categories)\s*:?|about the author|other (?:news|stories)"
+    r"|what to read next|elsewhere(?:\s+on\s+\S+)?|in (?:other|case you missed)(?:\s+\w+){0,2}"
+    r"|(?:top|most|best)\s+(?:rated|recent|liked|popular)\s+comments|(?:show|view|load|read|see)\s+(?:all\s+)?"
+    r"(?:\d+\s+)?comments|comments?\s*\(\d+\)|no comments(?:\s+yet)?(?:\s+\w+){0,4}"
+    r")\s*[\])]?\s*[:>»›]*\s*$",
+    re.IGNORECASE,
+)
+
+
+_COMMENT_HEADER = re.compile(
+    rf"(?:\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?|\b(?:{_MONTHS})\b.*\d|\bago)\s*(?:said|says|wrote|writes)\s*:?\s*$"
+    r"|^\d+\s+(?:comments?|responses?|replies|thoughts on)\b.{0,80}$"
+    r"|\b(?:posted in|filed under)\b.*\|\s*\d+\s+comments?\s*$"
+    r"|\|\s*comments?\s*\(\d+\)",
+    re.IGNORECASE,
+)
+
+
+@_per_text
+def _is_comment_header(text: str) -> bool:
+    return bool(_COMMENT_HEADER.search(text))
+
+
+_COMMENT_META = re.compile(
+    r"(?:reply|report(?: abuse)?|flag|permalink|quote)(?:\s*[|·•]\s*\w+(?: \w+)?)*"
+    r"|(?:rating|votes?|likes?|points?|score)\s*:?\s*[-+]?\d+(?:\s+(?:votes?|points?|likes?))?"
+    r"|[-+]?\d+\s+(?:votes?|points?|likes?)"
+    r"|(?:posted|written|submitted|comment(?:ed)?)\s+by\b.{0,60}(?:\d{1,2}:\d{2}|\bago\b|\b\d{4}\b).{0,20}"
+    r"|(?:\w+\s+){0,4}\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b.{0,20}",
+    re.IGNORECASE,
+)
+
+
+@_per_text
+def _is_comment_meta(text: str) -> bool:
+    """A line of comment furniture: "Reply", "Rating: 36 Votes", "Posted By: jo | January 07 2008 at
+    03:06 PM", "2 days ago at 07:52 am"."""
+    return len(text) <= 120 and bool(_COMMENT_META.fullmatch(text))
+
+
+def _comment_meta_after(view: View, i: int, *, window: int) -> int:
+    return sum(_is_comment_meta(view.texts[j]) for j in range(i + 1, min(len(view), i + 1 + window)))
+
+
+def _scores(view: View, *, short_penalty: float) -> list[float]:
+    scores = []
+    protected, gone, taken = view.doc.protected, view.gone, view.taken
+    for i, (w, prose, terminal) in enumerate(zip(view.words, view.prose, view.terminal, strict=True)):
+        if i in protected and i not in gone:
+            scores.append(max(w, 1.0))
+        elif i in taken or i in gone:
+            # neutral, so that cleaning clean text finds the same region (idempotence)
+            scores.append(0.0)
+        elif prose:
+            scores.append(float(w))
+        elif terminal and w >= 3:
+            scores.append(0.0)
+        else:
+            scores.append(-short_penalty)
+    return scores
+
+
+def _densest_run(scores: list[float]) -> tuple[int, int, float]:
+    """Maximum-sum contiguous run (Kadane), as (start, end inclusive, sum)."""
+    best, best_run = 0.0, (0, -1)
+    total, start = 0.0, 0
+    for i, s in enumerate(scores):
+        if total <= 0:
+            total, start = s, i
+        else:
+            total += s
+        if total > best:
+            best, best_run = total, (start, i)
+    return best_run[0], best_run[1], best
+
+
+@dataclass
+class Region:
+    start: int
+    end: int
+    cut: int | None = None  # the end marker, when one closed the article
+    title: int | None = None
+
+
+def find_region(
+    view: View,
+    *,
+    short_penalty: float = 8.0,
+    min_words: int = 8,
+    min_words_before_marker: int = 40,
+    before_ratio: float = 0.5,
+    comment_window: int = 30,
+    min_comment_meta: int = 2,
+) -> Region | None:
+    """The article region: the densest run of prose blocks, closed at an end marker (a section
+    label for related stories, popular lists or comments) once some article text came before it.
+    A label closes it when most of the article's prose came before it, or when comment furniture
+    (`min_comment_meta` lines of it within `comment_window` blocks) follows: a long comment thread
+    has more prose than the article. None when the page has too little prose to tell."""
+    scores = _scores(view, short_penalty=short_penalty)
+    start, end, total = _densest_run(scores)
+    if end < start or total < min_words:
+        return None
+    prose = [view.words[i] if view.alive(i) and view.is_prose(i) else 0 for i in range(start, end + 1)]
+    total_prose, words_before = sum(prose), 0
+    region = Region(start, end)
+    for i in range(start, end + 1):
+        if i not in view.doc.protected and words_before >= min_words_before_marker:
+            text, w = view.texts[i], view.words[i]
+            label = w <= 8 and _END_MARKER.match(text)
+            # a section label ends the article only when most of the article came before it (a
+            # "Comments" button in a share bar above the text must not); a comment header always
+            # a label followed by comment furniture (bylines with times, vote counts) ends it too
+            if (
+                (label and words_before >= before_ratio * (total_prose - words_before))
+                or (w <= 20 and _is_comment_header(text))
+                or (label and _comment_meta_after(view, i, window=comment_window) >= min_comment_meta)
+            ):
+                region = Region(start, i - 1, cut=i)
+                break
+        words_before += prose[i - start]
+    while region.end > region.start and not view.alive(region.end):
+        region.end -= 1
+    return region
+
+
+def _slug_words(url: str | None) -> set[str]:
+    if not url:
+        return set()
+    try:
+        path = unquote(urlsplit(url if "//" in url else "//" + url).path)
+    except ValueError:
+        return set()
+    return {w for w in re.findall(r"[a-z]{3,}", path.lower()) if w not in {"html", "htm", "php", "aspx", "www"}}
+
+
+def find_title(view: View, region: Region, *, window: int = 12, max_words: int = 30) -> int | None:
+    """The headline: among the live short blocks just before the region (up to `window` of
+    them), the one that best matches the URL's slug, else the longest with at least 3 words."""
+    slug = _slug_words(view.doc.url)
+    best, best_score = None, 0.0
+    seen = 0
+    i = region.start - 1
+    while i >= 0 and seen < window:
+        if view.alive(i):
+            seen += 1
+            w = view.words[i]
+            if 2 <= w <= max_words and not _END_MARKER.match(view.texts[i]):
+                overlap = len(slug & set(_WORD.findall(view.texts[i].lower()))) if slug else 0
+                score = overlap * 10.0 + min(w, 15) - seen * 0.5
+                if (w >= 3 or overlap >= 2) and score > best_score:
+                    best, best_score = i, score
+        i -= 1
+    return best
+
+
+def outside_article(view: View, *, region: Region | None = None) -> Iterator[tuple[int, str]]:
+    """Blocks outside the article region: navigation, section and category labels, sidebars and
+    footers before the headline or after the article's end (its end marker included).
+
+    Keeps the headline (the best title-like block just before the region). Must not remove any
+    block of the region: a short subheading between article paragraphs stays.
+    """
+    if region is None:
+        for i in range(len(view)):
+            if view.alive(i):
+                yield i, "no article text on the page"
+        return
+    for i in range(len(view)):
+        if region.start <= i <= region.end or i == region.title or not view.alive(i):
+            continue
+        where = "before the article" if i < region.start else "after the article"
+        if region.cut is not None and i == region.cut:
+            yield i, "section label that ends the article"
+        else:
+            yield i, f"{view.words[i]} words, {where}"
+
+
+def link_list(view: View, *, region: Region | None = None, min_run: int = 3, max_words: int = 10):
+    """Runs of short unpunctuated blocks inside the article region (an embedded "related" box,
+    a tag list, share buttons): `min_run` or more in a row go.
+
+    Must not catch a lone subheading between paragraphs, nor a short quoted line that ends in
+    punctuation. Idea: jusText revises short blocks from their neighbours; a run of them has no
+    prose neighbour to lean on.
+    """
+    if region is None:
+        return
+    run: list[int] = []
+
+    def flush() -> Iterator[tuple[int, str]]:
+        if len(run) >= min_run:
+            for j in run:
+                yield j, f"{len(run)} short blocks in a row inside the article"
+        run.clear()
+
+    for i in range(region.start, region.end + 1):
+        if not view.alive(i):
+            continue
+        if view.words[i] <= max_words and not view.terminal[i] and i not in view.doc.protected:
+            run.append(i)
+        else:
+            yield from flush()
+    yield from flush()

@@ -1,0 +1,47 @@
+"""Pattern heuristics for text printed twice on a page: the headline again, and any repeated block."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cleaner.heuristics.view import View
+
+
+def title_repeat(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]]:
+    """The headline printed again (meta title, share box, sticky header): a short block printed
+    before the first prose paragraph whose folded text comes back later; later copies go.
+
+    Compares folded text (case, quotes, dashes, punctuation and spacing ignored), so a repeat with
+    straight quotes matches a headline with curly ones. Must not remove the first occurrence.
+    """
+    first_prose = next((i for i in range(len(view)) if view.alive(i) and view.is_prose(i)), len(view))
+    heads: dict[str, int] = {}
+    for i in range(first_prose):
+        if view.alive(i) and 2 <= view.words[i] <= max_words:
+            heads.setdefault(view.keys[i], i)
+    heads.pop("", None)
+    if not heads:
+        return
+    for i, key in enumerate(view.keys):
+        if view.words[i] <= max_words and view.alive(i):
+            first = heads.get(key)
+            if first is not None and first < i:
+                yield i, f"repeats the headline (block {first})"
+
+
+def repeated_block(view: View, *, min_chars: int = 2) -> Iterator[tuple[int, str]]:
+    """A block repeated within the page (a sidebar story listed twice, a label printed in
+    two menus): copies after the first occurrence go; the first stays for the other heuristics
+    to judge.
+
+    Must not catch short punctuation-only separators ("***"): folded text must be non-empty.
+    """
+    seen: dict[str, int] = {}
+    for i, key in enumerate(view.keys):
+        if len(key) < min_chars:
+            continue
+        if key in seen:
+            if view.alive(i):
+                yield i, f"repeats block {seen[key]}"
+        else:
+            seen[key] = i

@@ -1,0 +1,321 @@
+"""Heuristics for what follows an article: truncated teasers and glued headline/summary items of
+other stories (pattern heuristics), and, inside the article region, a list of other stories
+(headline, author, summary units) and the reader calls and author bio after the last paragraph."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from cleaner.heuristics.region import Region
+from cleaner.heuristics.view import View, _per_text, _strip_closers
+
+_GLUE = re.compile(r"(?<=[a-z0-9?!’'\")])(?=[A-Z](?:[a-z]| ))")
+
+
+def _capitalised_share(words: list[str]) -> float:
+    """Share of the alphabetic words that start with a capital (headline case)."""
+    alpha = [w for w in words if w[:1].isalpha()]
+    return sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0
+
+
+@_per_text
+def _glued_split(text: str) -> int:
+    """Where a headline runs into its summary with no space between ("… Student-AthleteA 24-year-old
+    woman …"), or 0: the part before is a short headline-case phrase (three quarters of its words
+    capitalised) ending in a whole word, the part after reads as a sentence."""
+    # cheap test first: a headline-case phrase has at most one lower-case word among its first three
+    opening = [w for w in text.split(None, 6)[:6] if w[:1].isalpha()][:3]
+    if sum(w[0].islower() for w in opening) > 1:
+        return 0
+    for m in _GLUE.finditer(text, 0, 200):
+        head, rest = text[: m.start()], text[m.start() :]
+        head_words = head.split()
+        if not 3 <= len(head_words) <= 20 or re.search(r"[.;]\s", head):
+            continue
+        # a camel-case name (WeWork, MacBook, McCarthy) splits after a short capitalised prefix
+        left = head_words[-1].split("-")[-1]
+        if len(left) < 4 and left[-1:].isalpha():
+            continue
+        rest_words = rest.split()
+        if len(rest_words) < 5:
+            continue
+        if _capitalised_share(head_words) >= 0.75 and _capitalised_share(rest_words) < 0.5:
+            return m.start()
+    return 0
+
+
+def glued_teaser(view: View, *, min_count: int = 2, max_gap: int = 2) -> Iterator[tuple[int, str]]:
+    """Related-story items whose headline and summary a dump glued together: "Police: 2 In Custody
+    After Death Of Student-AthleteA 24-year-old woman and a 28-year-old man have been …". The glue
+    (a lower-case letter, digit or closing mark straight against a capital) follows a headline-case
+    phrase of 3–20 words and precedes sentence-case text.
+
+    Must not catch a sentence with a camel-case name ("The New 16-Inch MacBook Pro has a scissor
+    keyboard"): a lone glued block is left alone; only `min_count` or more, each within `max_gap`
+    live blocks of the next, are taken — a list of stories, not a typo. Idea: link text and teaser
+    text sit in sibling elements that a text dump joins without a separator.
+    """
+    glued = [i for i in range(len(view)) if view.alive(i) and view.words[i] >= 8 and _glued_split(view.texts[i])]
+    runs: list[list[int]] = []
+    for i in glued:
+        if runs and sum(1 for j in range(runs[-1][-1] + 1, i) if view.alive(j)) <= max_gap:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        if len(run) >= min_count:
+            for i in run:
+                yield i, f"headline glued to a summary, one of {len(run)}"
+
+
+def teaser(view: View, *, min_words: int = 12, min_run: int = 2) -> Iterator[tuple[int, str]]:
+    """Truncated teasers at the end of the page: long blocks that stop mid-sentence or in an
+    ellipsis ("… the suspects installed cameras on coconut trees in the", "… opticians are
+    shedding light..."), walking back from the end until the last complete paragraph; at least
+    `min_run` of them (a list of other stories), so that one article paragraph with a stray tail
+    is left alone.
+
+    Must not catch a standfirst (it comes before the article, not after its last complete
+    paragraph) nor short labels (left to the region heuristics). Idea: related-story widgets print
+    the first N characters of other articles.
+    """
+    found, run = [], 0
+    for i in range(len(view) - 1, -1, -1):
+        if view.words[i] < min_words:
+            continue
+        if not view.alive(i):
+            run += 1  # a long block a pack already took counts toward the run
+        elif view.ellipsis[i] or not view.terminal[i]:
+            found.append(i)
+            run += 1
+        else:
+            break
+    if found and run >= min_run:
+        for i in reversed(found):
+            yield i, f"{view.words[i]} words, stops mid-sentence after the article"
+
+
+_NAME_WORD = re.compile(r"[A-Z][\w.'’-]*,?|and|&|de|da|van|von|al|el|bin|Jr\.?")
+_OPEN_END = re.compile(r"(?:\.\.\.|…|\bmore|»|›|>)\s*$", re.IGNORECASE)
+
+
+def _is_name(view: View, i: int) -> bool:
+    """A bare author name: 2–5 capitalised words, no digits, no sentence mark."""
+    tokens = view.texts[i].split()
+    return (
+        2 <= len(tokens) <= 5
+        and not view.terminal[i]
+        and all(_NAME_WORD.fullmatch(t) for t in tokens)
+        and not any(c.isdigit() for c in view.texts[i])
+    )
+
+
+def _stops_open(view: View, i: int, *, min_words: int = 12) -> bool:
+    """A summary cut short: "… More", "…", or a long block stopping mid-sentence on a lower-case word."""
+    text = view.texts[i]
+    if _OPEN_END.search(text):
+        return True
+    return not view.terminal[i] and view.words[i] >= min_words and text.split()[-1][:1].islower()
+
+
+def _is_headline(view: View, i: int, *, max_words: int) -> bool:
+    text = view.texts[i]
+    return (
+        2 <= view.words[i] <= max_words
+        and not view.ellipsis[i]
+        and (not view.terminal[i] or _strip_closers(text).endswith("?"))
+        and not text[:1].islower()
+    )
+
+
+def _headline_template(view: View, run: list[tuple[int, int | None, int]], *, min_units: int) -> bool:
+    """Many units, each a headline-case title (not a numbered list item) over a summary of at most
+    45 words: the shape of a promo list ("Rapidly Resolve J2EE Application Problems" over a blurb)."""
+    if len(run) < min_units:
+        return False
+    for h, _, s in run:
+        if re.match(r"\d+[.)]", view.texts[h]) or view.words[s] > 45:
+            return False
+        if not _title_case(view.texts[h]):
+            return False
+    return True
+
+
+_MINOR_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "nor",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "as",
+        "into",
+        "onto",
+        "via",
+        "vs",
+        "per",
+        "than",
+    ]
+)
+
+
+def _title_case(text: str) -> bool:
+    """Every word capitalised but the short function words ("Building a Virtual Infrastructure from
+    Servers to Storage")."""
+    words = [w for w in text.split() if w[:1].isalpha()]
+    return bool(words) and all(w[0].isupper() or w.lower() in _MINOR_WORDS for w in words)
+
+
+def teaser_list(
+    view: View,
+    *,
+    region: Region | None = None,
+    min_units: int = 3,
+    max_headline_words: int = 20,
+    min_summary_words: int = 6,
+    max_summary_words: int = 60,
+    min_words_before: int = 80,
+    min_title_units: int = 5,
+) -> Iterator[tuple[int, str]]:
+    """A list of other stories inside the article region, after the article: three or more units
+    of a headline, an optional author name, and a one-paragraph summary ("Joker killed at the box
+    office." under "What made Joker so popular?" and "Madeline Fry"), plus the short label just
+    before the list ("Links We Like").
+
+    Must not catch an article whose subheadings each open one paragraph: the units must carry
+    author names (at least two of them), or summaries that stop open ("… More", "…") in at least
+    half of them, or be a long uniform template (`min_title_units` or more units, every headline
+    in headline case and unnumbered, every summary at most two sentences' worth); and at least
+    `min_words_before` words of prose must come before the list.
+    Idea: related-story widgets repeat one small template; a template repeated three times is a
+    list, whatever its words.
+    """
+    if region is None:
+        return
+    live = [i for i in range(region.start, region.end + 1) if view.alive(i) and i not in view.doc.protected]
+    units: list[tuple[int, int | None, int]] = []
+    runs: list[list[tuple[int, int | None, int]]] = []
+    k = 0
+    while k < len(live):
+        h = live[k]
+        unit = None
+        if _is_headline(view, h, max_words=max_headline_words) and k + 1 < len(live):
+            name = live[k + 1] if _is_name(view, live[k + 1]) else None
+            s_at = k + 2 if name is not None else k + 1
+            if s_at < len(live):
+                s = live[s_at]
+                if (
+                    max(min_summary_words, view.words[h]) <= view.words[s] <= max_summary_words
+                    and not view.texts[s][:1].islower()
+                ):
+                    unit = (h, name, s)
+        if unit is not None:
+            units.append(unit)
+            k = live.index(unit[2]) + 1
+        else:
+            if units:
+                runs.append(units)
+                units = []
+            k += 1
+    if units:
+        runs.append(units)
+    for run in runs:
+        if len(run) < min_units:
+            continue
+        named = sum(name is not None for _, name, _ in run)
+        open_ends = sum(_stops_open(view, s) for _, _, s in run)
+        if named < 2 and open_ends * 2 < len(run) and not _headline_template(view, run, min_units=min_title_units):
+            continue
+        first = run[0][0]
+        before = sum(view.words[i] for i in live if i < first and view.is_prose(i))
+        if before < min_words_before:
+            continue
+        label = view.prev_alive(first)
+        if label is not None and label >= region.start and view.words[label] <= 5 and not view.terminal[label]:
+            yield label, "label of a list of other stories"
+        for unit in run:
+            for i in unit:
+                if i is not None:
+                    yield i, f"list of {len(run)} other stories (headline, summary)"
+
+
+_READER = re.compile(r"\b(?:you|your|you['’](?:ll|re|ve)|us|our|we|me|my)\b", re.IGNORECASE)
+_CALL = re.compile(
+    r"\b(?:subscrib\w*|newsletters?|sign(?:ing|ed)?[- ]up|opt[- ]in|unsubscribe|inbox|spam|e-?mail (?:address|alerts?)"
+    r"|follow (?:us|me)|share (?:this|it|your)|like this (?:story|article|post)|comments? (?:on|about) this"
+    r"|submit (?:a|your) (?:story|tip|photos?|video)|post (?:a|your) comments?|news tips?|contact us|support (?:us|our)"
+    r"|thanks? (?:you )?for (?:signing|subscribing|reading|visiting)|click here|learn more"
+    r"|read more|sign in|log in|register|download (?:our|the) app|get (?:our|the) app)\b",
+    re.IGNORECASE,
+)
+# a call this short is a button or a box title, whoever it addresses; a longer one must address the reader
+_SHORT_CALL_WORDS = 12
+_FORM_FIELD = re.compile(r"\b(?:e-?mail|name|field|address)\s+(?:is|are)\s+required\b", re.IGNORECASE)
+_QUOTED = re.compile(r"\b(?:said|says|told|asked|urged|added)\b|^[\"“‘']", re.IGNORECASE)
+_BIO = re.compile(
+    r"(?:[A-Z][\w.'’-]+\s+){1,3}(?:\([^)]{0,60}\)\s+)?(?:is|was|has been)\s+(?:a|an|the)\s+(?:[\w,-]+\s+){0,5}"
+    r"(?:writer|reporter|journalist|editor|correspondent|columnist|contributor|author|producer|blogger|critic"
+    r"|publisher|freelancer)\b"
+)
+
+
+@_per_text
+def _reader_call(text: str) -> str | None:
+    """Why a block reads as an address to the reader rather than article text, or None."""
+    # a short line needs no reader address ("Thanks for signing up!", "Like this story? Share it!")
+    short = len(text.split()) <= _SHORT_CALL_WORDS
+    if _CALL.search(text) and (short or _READER.search(text)) and not _QUOTED.search(text):
+        return "call to action"
+    if _FORM_FIELD.search(text):
+        return "form field"
+    if _BIO.match(text):
+        return "author bio"
+    return None
+
+
+def trailing_boilerplate(
+    view: View, *, region: Region | None = None, max_words: int = 60, label_words: int = 5
+) -> Iterator[tuple[int, str]]:
+    """What a page prints between the article's last paragraph and the end of the region it shares a
+    run of text with: newsletter boxes ("Get breaking news delivered to your inbox", "Thanks for
+    signing up!"), calls to share, follow, comment or donate addressed to the reader, and the author
+    bio ("Jane Doe is a freelance writer based in Toronto."), with the short labels among them.
+
+    Walks back from the end of the region while blocks are such calls (at most `max_words` words,
+    naming an action and addressing the reader) or short labels; stops at the first other block.
+    Must not catch the article's own last paragraph, even when it mentions a newsletter or quotes
+    someone asking readers to sign up: a block needs the action words and, past 12 words, the
+    reader address; a quote or a reported "said" keeps it; the walk never passes an ordinary
+    paragraph. Idea: boilerplate filters' lists of
+    reader-facing phrases (as in C4's and datatrove's line filters), applied only at the edge.
+    """
+    if region is None:
+        return
+    found: list[tuple[int, str]] = []
+    calls = 0
+    i = region.end
+    while i >= region.start:
+        if view.alive(i) and i not in view.doc.protected:
+            why = _reader_call(view.texts[i]) if view.words[i] <= max_words else None
+            if why is not None:
+                calls += 1
+                found.append((i, why))
+            elif view.words[i] <= label_words and not view.terminal[i]:
+                found.append((i, "label among reader calls"))
+            else:
+                break
+        i -= 1
+    if calls:
+        yield from found

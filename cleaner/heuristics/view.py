@@ -1,0 +1,292 @@
+"""Block features and the view the heuristics share.
+
+What a heuristic reads of a block (stripped text, word count, sentence end, folded key,
+function-word share) is computed once per distinct text (`features`, memoised); `View` holds a
+document's blocks as parallel lists of those features, plus the removals made so far. `_per_text`
+memoises the regex tests that depend on a block's text alone. Also the date vocabulary that the
+widget and comment-header patterns share.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from cleaner.document import Document
+
+# ---------------------------------------------------------------------------
+# Block features
+# ---------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+")
+_CLOSERS = "\"'”’»)]\u201d\u2019*"
+_TERMINAL = re.compile(r"[.!?。！？][" + re.escape(_CLOSERS) + r"\s]*$")
+_ELLIPSIS = re.compile(r"(\.\.\.|…)[" + re.escape(_CLOSERS) + r"\s]*$")
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "after",
+        "all",
+        "also",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "more",
+        "most",
+        "new",
+        "no",
+        "not",
+        "of",
+        "on",
+        "one",
+        "or",
+        "our",
+        "out",
+        "over",
+        "said",
+        "she",
+        "so",
+        "some",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "up",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "which",
+        "who",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
+)
+# scripts written without spaces: two characters count as a word
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def fold(text: str) -> str:
+    """A key for comparing blocks: case folded, words only (quotes, dashes, punctuation and
+    spacing differences vanish).
+
+    >>> fold('Xi says “fully unleash” potential.') == fold('Xi says "Fully Unleash" potential')
+    True
+    """
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+_TERMINAL_CHARS = frozenset(".!?。！？")
+# ASCII bytes: letters lower-cased, digits and "_" kept (what \w matches), everything else a space
+_ASCII_FOLD = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 or c == 95 else 32 for c in range(256)
+)
+
+
+def _strip_closers(text: str) -> str:
+    """`text` without the closing quotes, brackets and spaces after its last sentence mark: what
+    `_TERMINAL` and `_ELLIPSIS` look behind, found without a regex scan."""
+    while True:
+        tail = text.rstrip().rstrip(_CLOSERS)
+        if tail == text:
+            return tail
+        text = tail
+
+
+def _ascii_words(text: str) -> list[str]:
+    """The words `fold` gives for an ASCII text, without a regex."""
+    return text.encode().translate(_ASCII_FOLD).decode().split()
+
+
+@dataclass(slots=True)
+class Features:
+    """What the heuristics read of one block, computed once per distinct text.
+
+    `text` is the stripped block; `words` counts white-space words plus one per two CJK
+    characters; `terminal` says the block ends a sentence (an ellipsis does not); `key` is
+    `fold(text)`; `stop_ratio` (computed on first use: most blocks never need it) is the share of
+    its word tokens that are English function words.
+    """
+
+    text: str
+    words: int
+    terminal: bool
+    ellipsis: bool
+    key: str
+    _stop: float = field(default=-1.0, compare=False, repr=False)
+
+    @property
+    def stop_ratio(self) -> float:
+        if self._stop < 0:
+            tokens = self.key.split()
+            self._stop = sum(map(_STOPWORDS.__contains__, tokens)) / len(tokens) if tokens else 0.0
+        return self._stop
+
+    @classmethod
+    def of(cls, raw: str) -> Features:
+        text = raw.strip()
+        words = len(text.split())
+        if text.isascii():
+            key = _ascii_words(text)
+        else:
+            key = _WORD.findall(text.casefold())
+            words += len(_CJK.findall(text)) // 2
+        tail = _strip_closers(text)
+        ellipsis = tail.endswith(("...", "…"))
+        terminal = not ellipsis and tail[-1:] in _TERMINAL_CHARS
+        return cls(text, words, terminal, ellipsis, " ".join(key))
+
+
+# Blocks recur: every fixpoint round sees the kept blocks again, and menus and footers repeat
+# across a site's pages. Features depend on the text alone, so they are kept per text in a
+# bounded table (cleared whole when full: simple, and deterministic in what it returns).
+_FEATURE_CACHE: dict[str, Features] = {}
+_FEATURE_CACHE_SIZE = 1 << 16
+
+
+def features(raw: str) -> Features:
+    """`Features.of(raw)`, memoised per text."""
+    found = _FEATURE_CACHE.get(raw)
+    if found is None:
+        if len(_FEATURE_CACHE) >= _FEATURE_CACHE_SIZE:
+            _FEATURE_CACHE.clear()
+        found = _FEATURE_CACHE[raw] = Features.of(raw)
+    return found
+
+
+@dataclass
+class View:
+    """A document as the heuristics see it: per-block features (as parallel lists, read by index),
+    and the removals so far."""
+
+    doc: Document
+    texts: list[str]
+    words: list[int]
+    terminal: list[bool]
+    wrapped: list[bool]
+    keys: list[str]
+    ellipsis: list[bool]
+    feats: list[Features]
+    prose: list[bool]  # is_prose(i) with its default thresholds, computed once
+    taken: dict[int, tuple[str, str]] = field(default_factory=dict)  # block -> (heuristic, detail)
+    gone: frozenset[int] = frozenset()  # removed whole before the heuristics ran
+
+    @classmethod
+    def of(cls, doc: Document) -> View:
+        cached = _FEATURE_CACHE.get
+        feats = [cached(b.text) or features(b.text) for b in doc.blocks]
+        texts = [f.text for f in feats]
+        words = [f.words for f in feats]
+        terminal = [f.terminal for f in feats]
+        # hard-wrapped prose (press releases, old pages): a sentence runs on into the next line
+        wrapped = [False] * len(texts)
+        for i in range(len(texts) - 1):
+            if not terminal[i] and words[i] >= 4 and words[i + 1] >= 4 and texts[i + 1][:1].islower():
+                wrapped[i] = wrapped[i + 1] = True
+        return cls(
+            doc,
+            texts,
+            words,
+            terminal,
+            wrapped,
+            [f.key for f in feats],
+            [f.ellipsis for f in feats],
+            feats,
+            [],
+            gone=frozenset(i for i in range(len(feats)) if doc.is_removed(i)),
+        )
+
+    def __post_init__(self) -> None:
+        if not self.prose:
+            self.prose = [self._prose(i, 8, 25) for i in range(len(self.texts))]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def alive(self, i: int) -> bool:
+        """Not removed by a pack or an earlier heuristic."""
+        return i not in self.taken and i not in self.gone
+
+    def removable(self, i: int) -> bool:
+        return self.alive(i) and i not in self.doc.protected
+
+    def is_prose(self, i: int, *, min_words: int = 8, long_words: int = 25) -> bool:
+        """A sentence-like paragraph: ends in terminal punctuation with enough words, or is long
+        and reads like text (has function words)."""
+        if min_words == 8 and long_words == 25 and self.prose:
+            return self.prose[i]
+        return self._prose(i, min_words, long_words)
+
+    def _prose(self, i: int, min_words: int, long_words: int) -> bool:
+        w = self.words[i]
+        if (self.terminal[i] or self.wrapped[i]) and w >= min_words:
+            return True
+        return w >= long_words and self.feats[i].stop_ratio >= 0.15 and not self.ellipsis[i]
+
+    def prev_alive(self, i: int) -> int | None:
+        j = i - 1
+        while j >= 0 and not self.alive(j):
+            j -= 1
+        return j if j >= 0 else None
+
+    def next_alive(self, i: int) -> int | None:
+        j = i + 1
+        while j < len(self) and not self.alive(j):
+            j += 1
+        return j if j < len(self) else None
+
+
+Heuristic = Callable[..., Iterable[tuple[int, str]]]
+
+# Per-text tests (regex work that depends on a block's text alone) are memoised: the fixpoint
+# rounds see the same blocks again, and a site's menus and footers recur across its pages.
+_per_text = functools.lru_cache(maxsize=1 << 14)
+
+
+# month and day names, shared by the stamp widgets and the comment headers
+_MONTHS = (
+    "jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?"
+    "|nov(ember)?|dec(ember)?"
+)
+_DAYS = "mon(day)?|tue(s(day)?)?|wed(nesday)?|thu(r(s(day)?)?)?|fri(day)?|sat(urday)?|sun(day)?"
