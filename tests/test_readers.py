@@ -486,3 +486,14 @@ def test_forced_format_applies_to_every_file(tmp_path: Path):
     assert page.id == "a.data:1"
     (issue,) = read([tmp_path], format="csv")
     assert issue.fatal and "unknown format" in issue.message
+
+
+def test_a_few_stray_nul_bytes_do_not_make_a_page_binary(tmp_path: Path):
+    text = "A real page whose CMS left a stray NUL \x00 in the middle of an otherwise fine paragraph.\n"
+    text += "The rest of the article is ordinary text, one paragraph after another.\n" * 20
+    (tmp_path / "page.txt").write_bytes(text.encode())
+    (tmp_path / "page.html").write_bytes(f"<html><body><p>{text}</p></body></html>".encode())
+    (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" * 50)
+    got = read([tmp_path])
+    assert sorted(Path(p.source).name for p in pages(got)) == ["page.html", "page.txt"]
+    assert [(Path(i.source).name, i.message) for i in issues(got)] == [("image.txt", "binary file, not a text dump")]

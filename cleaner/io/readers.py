@@ -316,6 +316,16 @@ def read_bytes(entry: InputFile) -> bytes:
 # --- decoding ---------------------------------------------------------------------------------
 
 
+def looks_binary(data: bytes) -> bool:
+    """True when NUL bytes are more than a stray few: over 1% of the first 64 KiB (and at least two).
+
+    Real pages sometimes carry a few NULs from a broken CMS; an image, archive or
+    executable has them everywhere.
+    """
+    sample = data[:65536]
+    return sample.count(0) > max(1, len(sample) // 100)
+
+
 def decode_utf8(data: bytes) -> tuple[str, bool]:
     """Decode UTF-8 (a BOM dropped); return the text and whether bad bytes were replaced by U+FFFD."""
     try:
@@ -343,7 +353,7 @@ def _decode_dump(entry: InputFile, data: bytes, what: str) -> Iterator[Item | st
         yield ReadIssue(entry.path, "decoded as UTF-16 (byte-order mark)", fatal=False)
         yield text
         return
-    if b"\x00" in data:
+    if looks_binary(data):
         yield ReadIssue(entry.path, f"binary file, not {what}")
         return
     text, replaced = decode_utf8(data)
@@ -439,7 +449,7 @@ def _read_html(entry: InputFile) -> Iterator[Item]:
     if not data.strip():
         yield ReadIssue(entry.path, "empty file", fatal=False)
         return
-    if b"\x00" in data and not _is_utf16(data):
+    if looks_binary(data) and not _is_utf16(data):
         yield ReadIssue(entry.path, "binary file, not HTML")
         return
     text, issue = decode_html(data)

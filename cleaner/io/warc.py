@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from cleaner.config import Config
 from cleaner.document import Page
-from cleaner.io.readers import InputFile, Item, MissingDependency, ReadIssue, decode_html, decode_utf8
+from cleaner.io.readers import InputFile, Item, MissingDependency, ReadIssue, decode_html, decode_utf8, looks_binary
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -89,7 +89,7 @@ def _record_items(entry: InputFile, record) -> list[Item] | None:
         payload = record.reader.read()
         if len(payload) < record.content_length:
             return None
-        if b"\x00" in payload:
+        if looks_binary(payload):
             return [ReadIssue(where, "binary data in a WET conversion record")]
         text, replaced = decode_utf8(payload)
         page = Page(id=page_id, source=entry.path, content=text, kind="text", url=url, metadata=metadata)
@@ -110,7 +110,7 @@ def _record_items(entry: InputFile, record) -> list[Item] | None:
         return None
     if not content_type and payload.lstrip()[:1] != b"<":
         return []
-    if b"\x00" in payload[:65536]:
+    if looks_binary(payload):
         return [ReadIssue(where, f"binary payload with an HTML content type ({content_type or 'none'})")]
     text, warning = decode_html(payload, charset)
     page = Page(id=page_id, source=entry.path, content=text, kind="html", url=url, metadata=metadata)
