@@ -166,7 +166,9 @@ def _read_source(item: dict[str, Any], *, config: Config, tally: Any) -> Iterato
         else:
             issues.append((entry.source, entry.message, entry.fatal))
     if tally is not None and issues:
-        tally.add.remote(("read", source.number), issues)
+        import ray
+
+        ray.get(tally.add.remote(("read", source.number), issues))  # delivered before the task ends
 
 
 _process: dict[str, Any] = {}
@@ -216,7 +218,11 @@ def _clean_batch(batch: dict[str, Any], *, config: Config, holder: list[Any], sc
         elif keep_result(outcome, config, part):  # the pipeline has set dup_cluster/dup_rank
             rows.append(result_row(outcome))
     key = ("clean", int(batch["file"][0]), int(batch["page"][0])) if len(outcomes) else ("clean", -1, -1)
-    tally.add.remote(key, (part, failures))
+    import ray
+
+    # wait for the tally to take it: a fire-and-forget call could reach the actor after the driver's
+    # final read of the tally (calls from different callers are not ordered)
+    ray.get(tally.add.remote(key, (part, failures)))
     return rows_table(rows, schema)
 
 
