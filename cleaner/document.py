@@ -111,6 +111,7 @@ class Document:
     dup_cluster: str | None = None
     dup_rank: int | None = None
     _whole: set[int] = field(default_factory=set, repr=False)
+    _spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_text(
@@ -157,6 +158,8 @@ class Document:
             self.removals.append(removal)
             if removal.start == 0 and removal.end == len(block.text):
                 self._whole.add(removal.block)
+            else:
+                self._spans.setdefault(removal.block, []).append((removal.start, removal.end))
 
     def remove_block(self, index: int, reason: str, detail: str = "") -> Removal:
         """Make (not record) the removal of a whole block."""
@@ -168,7 +171,7 @@ class Document:
         if index in self._whole:
             return ""
         text = self.blocks[index].text
-        spans = sorted((r.start, r.end) for r in self.removals if r.block == index)
+        spans = sorted(self._spans.get(index, ()))
         if not spans:
             return text
         pieces, cursor = [], 0
@@ -201,9 +204,8 @@ class Document:
             positions = None
             if text != block.text:
                 cut = [False] * len(block.text)
-                for r in self.removals:
-                    if r.block == block.index:
-                        cut[r.start : r.end] = [True] * (r.end - r.start)
+                for start, end in self._spans.get(block.index, ()):
+                    cut[start:end] = [True] * (end - start)
                 positions = [i for i, gone in enumerate(cut) if not gone]
             if block.index in self.protected:
                 protected.add(len(blocks))
