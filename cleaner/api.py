@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 import xxhash
@@ -13,8 +14,6 @@ from cleaner.document import Document, Result
 
 @functools.lru_cache(maxsize=8)
 def _pipeline(config_key: str):
-    import json
-
     from cleaner.pipeline import Pipeline
 
     return Pipeline.from_config(Config(**json.loads(config_key)))
@@ -27,8 +26,6 @@ def clean_text(text: str, url: str | None = None, site: str | None = None, *, co
     >>> r.text
     'A sentence of the article, long enough to keep it.'
     """
-    import json
-
     config = config or Config()
     pipeline = _pipeline(json.dumps(config.as_dict(), sort_keys=True))
     doc_id = xxhash.xxh3_64_hexdigest(text.encode("utf-8", "surrogatepass"))
@@ -40,5 +37,5 @@ def clean_files(paths: list[str], output: str, *, config: Config | None = None, 
     """Clean every page under `paths` into Parquet at `output` (a file, or a folder ending in '/')."""
     from cleaner.engine import run
 
-    config = (config or Config()).replace(**options) if options else (config or Config())
+    config = (config or Config()).replace(**options)
     return run([str(p) for p in paths], output, config)
