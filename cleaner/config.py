@@ -40,6 +40,15 @@ class Config:
     engine: str = "local"
     ray_address: str | None = None
 
+    @property
+    def repeats_on(self) -> bool:
+        """The corpus stage (repeated blocks, duplicate flags) runs: not `--no-repeats`, not disabled."""
+        return self.repeats and "repeats" not in self.disable
+
+    @property
+    def language_on(self) -> bool:
+        return self.language and "language" not in self.disable
+
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 

@@ -57,7 +57,7 @@ class Pipeline:
 
     def apply_corpus(self, doc: Document) -> Document:
         """The corpus stage, when an index is loaded: repeated blocks and duplicate flags."""
-        if self.index is not None and self.config.repeats and "repeats" not in self.config.disable:
+        if self.index is not None and self.config.repeats_on:
             self._repeats(doc)
         return doc
 
@@ -67,7 +67,7 @@ class Pipeline:
         doc.protected |= protected
         doc.add(removals)
         doc.add(heuristics.find_removals(doc, disabled=disabled))
-        if self.config.language and "language" not in disabled:
+        if self.config.language_on:
             doc.lang, removals = language.find_removals(doc)
             doc.add(removals)
 

@@ -84,10 +84,11 @@ def run_local(paths: list[str], output: str, config: Config, *, progress: bool |
     errors = ErrorLog(summary, config.errors)
     try:
         with tempfile.TemporaryDirectory(prefix="cleaner-") as scratch:
-            if _corpus_stage_on(config) and not config.index:
-                spill = Path(scratch) / "pass1.pickle"
-                index = _first_pass(paths, config, errors, spill, progress)
-                items, batch_fn = _read_spill(spill), worker.finish_batch
+            if config.repeats_on and not config.index:
+                spill = Spill(Path(scratch) / "pass1.pickle")
+                # pass 2 needs no document signatures: the slim index is what workers get
+                index = build_index(paths, config, errors=errors, spill=spill, progress=progress).slim()
+                items, batch_fn = spill.read(), worker.finish_batch
             else:
                 index = _load_index(config)
                 items, batch_fn = _pages(paths, config, errors), worker.clean_batch
@@ -138,47 +139,6 @@ def _second_pass(items, batch_fn, output: str, config: Config, index: Any, error
         raise
 
 
-def _first_pass(paths: list[str], config: Config, errors: ErrorLog, spill: Path, progress) -> Any:
-    """Pass 1: per-document stages and fingerprints for every page; documents spilled to `spill` in
-    batches, in input order. Returns the corpus index (slim: pass 2 needs no document signatures)."""
-    from cleaner.dedup import CorpusIndex
-
-    with _executor(config, None) as submit, spill.open("wb") as sink:
-        bar = tqdm(desc="pass 1/2", unit="doc", disable=_no_bar(progress), mininterval=0.5)
-
-        def fingerprints() -> Iterator[Any]:
-            batch: list[tuple[int, Any]] = []
-            for ordinal, outcome in _map(
-                _pages(paths, config, errors), worker.first_pass_batch, submit, config.workers
-            ):
-                bar.update(1)
-                if isinstance(outcome, worker.Failure):
-                    batch.append((ordinal, outcome))
-                else:
-                    fp, doc = outcome
-                    batch.append((ordinal, doc))
-                    yield fp
-                if len(batch) >= BATCH_SIZE:
-                    pickle.dump(batch, sink, protocol=pickle.HIGHEST_PROTOCOL)
-                    batch = []
-            if batch:
-                pickle.dump(batch, sink, protocol=pickle.HIGHEST_PROTOCOL)
-
-        index = CorpusIndex.build(fingerprints(), worker.dedup_params(config))
-        bar.close()
-    return index.slim()
-
-
-def _read_spill(spill: Path) -> Iterator[tuple[int, Any]]:
-    with spill.open("rb") as source:
-        while True:
-            try:
-                batch = pickle.load(source)
-            except EOFError:
-                return
-            yield from batch
-
-
 def keep_result(result: Result, config: Config, summary: RunSummary) -> bool:
     """Count the result and decide whether it is written (`--min-words`, `--drop-duplicates`)."""
     if config.min_words and len(result.text.split()) < config.min_words:
@@ -195,36 +155,85 @@ def keep_result(result: Result, config: Config, summary: RunSummary) -> bool:
     return True
 
 
-def _corpus_stage_on(config: Config) -> bool:
-    return config.repeats and "repeats" not in config.disable
-
-
 def _load_index(config: Config) -> Any:
     """The saved corpus index given with `--index` (when the corpus stage is on), else None."""
-    if not config.index or not _corpus_stage_on(config):
+    if not config.index or not config.repeats_on:
         return None
     from cleaner.dedup import CorpusIndex
 
     return CorpusIndex.load(config.index, worker.dedup_params(config))
 
 
-def build_index(paths: list[str], config: Config, *, progress: bool | None = None) -> Any:
-    """Pass 1: fingerprint every readable page and build the corpus index (failures are reported in pass 2)."""
+class Spill:
+    """Pass 1's documents (or failures) on disk, in input order, for pass 2 to finish."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.file = path.open("wb")
+        self.batch: list[tuple[int, Any]] = []
+
+    def keep(self, ordinal: int, outcome: Any) -> Any:
+        """Store the document of a `(fingerprint, document)` outcome (or the failure); return the
+        fingerprint (or the failure)."""
+        failed = isinstance(outcome, worker.Failure)
+        self.batch.append((ordinal, outcome if failed else outcome[1]))
+        if len(self.batch) >= BATCH_SIZE:
+            self._flush()
+        return outcome if failed else outcome[0]
+
+    def _flush(self) -> None:
+        pickle.dump(self.batch, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.batch = []
+
+    def close(self) -> None:
+        if self.batch:
+            self._flush()
+        self.file.close()
+
+    def read(self) -> Iterator[tuple[int, Any]]:
+        with self.path.open("rb") as source:
+            while True:
+                try:
+                    batch = pickle.load(source)
+                except EOFError:
+                    return
+                yield from batch
+
+
+def build_index(
+    paths: list[str],
+    config: Config,
+    *,
+    errors: ErrorLog | None = None,
+    spill: Spill | None = None,
+    progress: bool | None = None,
+) -> Any:
+    """Pass 1: run the per-document stages on every readable page, fingerprint it and build the corpus index.
+
+    With a `spill`, each page's document (or its failure) is kept there for pass 2
+    to finish; without one, failures are left for a later pass to report. Read
+    issues go to `errors` when given.
+    """
     from cleaner.dedup import CorpusIndex
 
-    params = worker.dedup_params(config)
-    with _executor(config, None) as submit:
-        pages = _pages(paths, config, None)
-        bar = tqdm(desc="fingerprinting", unit="doc", disable=_no_bar(progress), mininterval=0.5)
+    batch_fn = worker.fingerprint_batch if spill is None else worker.first_pass_batch
 
-        def fingerprints() -> Iterator[Any]:
-            for _, outcome in _map(pages, worker.fingerprint_batch, submit, config.workers):
-                bar.update(1)
-                if not isinstance(outcome, worker.Failure):
-                    yield outcome
+    def fingerprints(submit: Callable[..., Any], bar: tqdm) -> Iterator[Any]:
+        for ordinal, outcome in _map(_pages(paths, config, errors), batch_fn, submit, config.workers):
+            bar.update(1)
+            if spill is not None:
+                outcome = spill.keep(ordinal, outcome)
+            if not isinstance(outcome, worker.Failure):
+                yield outcome
 
-        index = CorpusIndex.build(fingerprints(), params)
-        bar.close()
+    try:
+        with _executor(config, None) as submit:
+            bar = tqdm(desc="pass 1/2", unit="doc", disable=_no_bar(progress), mininterval=0.5)
+            index = CorpusIndex.build(fingerprints(submit, bar), worker.dedup_params(config))
+            bar.close()
+    finally:
+        if spill is not None:
+            spill.close()
     return index
 
 

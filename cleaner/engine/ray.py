@@ -243,7 +243,7 @@ def _schema(pages, config: Config, file_metadata: dict[str, Any]):
 
 def _index(ray, sources: list, config: Config) -> Any:
     """The corpus index: loaded with `--index`, built from a Ray pass 1 when repeats are on, else None."""
-    if not config.repeats or "repeats" in config.disable:
+    if not config.repeats_on:
         return None
     from cleaner.dedup import CorpusIndex
     from cleaner.engine import worker
