@@ -25,8 +25,9 @@ class Pipeline:
     index: object | None = None
 
     @classmethod
-    def from_config(cls, config: Config, index: object | None = None) -> Pipeline:
-        ruleset = rules.load_ruleset(config.rules)
+    def from_config(cls, config: Config, index: object | None = None, ruleset: rules.RuleSet | None = None) -> Pipeline:
+        """Build the pipeline; the rule packs are loaded here unless an already loaded `ruleset` is given."""
+        ruleset = ruleset if ruleset is not None else rules.load_ruleset(config.rules)
         heuristics.check_names(config.disable)
         return cls(config, ruleset, index)
 

@@ -29,6 +29,7 @@ from cleaner.engine import worker
 from cleaner.engine.output import open_output
 from cleaner.engine.summary import RunSummary, reason_key
 from cleaner.errors import CleanerError
+from cleaner.rules import RuleSet, load_ruleset
 
 log = logging.getLogger("cleaner")
 BATCH_SIZE = 32
@@ -82,39 +83,43 @@ def run_local(paths: list[str], output: str, config: Config, *, progress: bool |
     start = time.perf_counter()
     summary = RunSummary()
     errors = ErrorLog(summary, config.errors)
+    ruleset = load_ruleset(config.rules)  # once: pass 1, pass 2 and the file metadata share it
     try:
         with tempfile.TemporaryDirectory(prefix="cleaner-") as scratch:
             if config.repeats_on and not config.index:
                 spill = Spill(Path(scratch) / "pass1.pickle")
                 # pass 2 needs no document signatures: the slim index is what workers get
-                index = build_index(paths, config, errors=errors, spill=spill, progress=progress).slim()
+                index = build_index(
+                    paths, config, errors=errors, spill=spill, ruleset=ruleset, progress=progress
+                ).slim()
                 items, batch_fn = spill.read(), worker.finish_batch
             else:
                 index = _load_index(config)
                 items, batch_fn = _pages(paths, config, errors), worker.clean_batch
-            _second_pass(items, batch_fn, output, config, index, errors, progress)
+            _second_pass(items, batch_fn, output, config, index, ruleset, errors, progress)
     finally:
         errors.close()
     summary.seconds = time.perf_counter() - start
     return summary
 
 
-def _second_pass(items, batch_fn, output: str, config: Config, index: Any, errors: ErrorLog, progress) -> None:
+def _second_pass(
+    items, batch_fn, output: str, config: Config, index: Any, ruleset: RuleSet, errors: ErrorLog, progress
+) -> None:
     """Clean (or finish) every item in input order and write what is kept; `--max-errors` gives up."""
     from cleaner import __version__
-    from cleaner.rules import load_ruleset
 
     summary = errors.summary
     file_metadata = {
         "tool": "cleaner",
         "version": __version__,
         "config": recorded_config(config),
-        "rule_packs": load_ruleset(config.rules).manifest(),
+        "rule_packs": ruleset.manifest(),
         "index": index.description() if index is not None else None,
     }
     out = open_output(output, config, file_metadata)
     try:
-        with _executor(config, index) as submit:
+        with _executor(config, index, ruleset) as submit:
             todo = ((ordinal, item) for ordinal, item in items if not out.skip(ordinal))
             bar = tqdm(desc="cleaning", unit="doc", disable=_no_bar(progress), mininterval=0.5)
             for ordinal, outcome in _map(todo, batch_fn, submit, config.workers):
@@ -206,6 +211,7 @@ def build_index(
     *,
     errors: ErrorLog | None = None,
     spill: Spill | None = None,
+    ruleset: RuleSet | None = None,
     progress: bool | None = None,
 ) -> Any:
     """Pass 1: run the per-document stages on every readable page, fingerprint it and build the corpus index.
@@ -227,7 +233,7 @@ def build_index(
                 yield outcome
 
     try:
-        with _executor(config, None) as submit:
+        with _executor(config, None, ruleset) as submit:
             bar = tqdm(desc="pass 1/2", unit="doc", disable=_no_bar(progress), mininterval=0.5)
             index = CorpusIndex.build(fingerprints(submit, bar), worker.dedup_params(config))
             bar.close()
@@ -291,15 +297,16 @@ class _Done:
 
 
 @contextmanager
-def _executor(config: Config, index: Any) -> Iterator[Callable[..., Any]]:
+def _executor(config: Config, index: Any, ruleset: RuleSet | None = None) -> Iterator[Callable[..., Any]]:
     """Yield a `submit(fn, arg)`: in-process for one worker, a process pool otherwise."""
     if config.workers <= 1:
-        worker.init_worker(config, index)
+        worker.init_worker(config, index, ruleset)
         yield lambda fn, arg: _Done(fn(arg))
         return
     context = get_context("forkserver")
+    initargs = (config, index, ruleset)
     with ProcessPoolExecutor(
-        max_workers=config.workers, mp_context=context, initializer=worker.init_worker, initargs=(config, index)
+        max_workers=config.workers, mp_context=context, initializer=worker.init_worker, initargs=initargs
     ) as pool:
         yield pool.submit
 

@@ -32,9 +32,9 @@ class Failure:
         return dataclasses.asdict(self)
 
 
-def init_worker(config: Config, index: object | None = None) -> None:
+def init_worker(config: Config, index: object | None = None, ruleset: object | None = None) -> None:
     """Build this process's pipeline once (called as a pool initializer or in-process)."""
-    _state["pipeline"] = Pipeline.from_config(config, index)
+    _state["pipeline"] = Pipeline.from_config(config, index, ruleset)
     _state["pages"] = 0
 
 
