@@ -49,17 +49,12 @@ def explain_file(
     out: TextIO,
 ) -> int:
     """Explain every page in `path`; return the exit code (1 if a page could not be read)."""
+    from cleaner.engine.local import load_index
     from cleaner.extract import to_document
     from cleaner.io.readers import ReadIssue, iter_pages
     from cleaner.pipeline import Pipeline
 
-    index = None
-    if config.index:
-        from cleaner.dedup import CorpusIndex
-        from cleaner.engine.worker import dedup_params
-
-        index = CorpusIndex.load(config.index, dedup_params(config))
-    pipeline = Pipeline.from_config(config, index)
+    pipeline = Pipeline.from_config(config, load_index(config))
     status = 0
     for item in iter_pages([path], config):
         if isinstance(item, ReadIssue):

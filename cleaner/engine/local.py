@@ -94,7 +94,7 @@ def run_local(paths: list[str], output: str, config: Config, *, progress: bool |
                 ).slim()
                 items, batch_fn = spill.read(), worker.finish_batch
             else:
-                index = _load_index(config)
+                index = load_index(config)
                 items, batch_fn = _pages(paths, config, errors), worker.clean_batch
             _second_pass(items, batch_fn, output, config, index, ruleset, errors, progress)
     finally:
@@ -160,7 +160,7 @@ def keep_result(result: Result, config: Config, summary: RunSummary) -> bool:
     return True
 
 
-def _load_index(config: Config) -> Any:
+def load_index(config: Config) -> Any:
     """The saved corpus index given with `--index` (when the corpus stage is on), else None."""
     if not config.index or not config.repeats_on:
         return None
