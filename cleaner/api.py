@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xxhash
 
-from cleaner.config import Config
-from cleaner.document import Document, Result
+from cleaner.config import Config, check_config
+from cleaner.document import Page, Result
+
+if TYPE_CHECKING:
+    from cleaner.engine import RunSummary
+    from cleaner.pipeline import Pipeline
 
 
 @functools.lru_cache(maxsize=8)
-def _pipeline(config_key: str):
+def _pipeline(config_key: str) -> Pipeline:
     from cleaner.pipeline import Pipeline
 
-    return Pipeline.from_config(Config(**json.loads(config_key)))
+    return Pipeline.from_config(check_config(Config(**json.loads(config_key))))
 
 
 def clean_text(text: str, url: str | None = None, site: str | None = None, *, config: Config | None = None) -> Result:
@@ -29,12 +33,16 @@ def clean_text(text: str, url: str | None = None, site: str | None = None, *, co
     config = config or Config()
     pipeline = _pipeline(json.dumps(config.as_dict(), sort_keys=True))
     doc_id = xxhash.xxh3_64_hexdigest(text.encode("utf-8", "surrogatepass"))
-    doc = Document.from_text(text, id=doc_id, source="<text>", url=url, site=site)
-    return pipeline.clean(doc)
+    page = Page(id=doc_id, source="<text>", content=text, url=url)
+    return pipeline.clean(pipeline.document(page, site=site))
 
 
-def clean_files(paths: list[str], output: str, *, config: Config | None = None, **options: Any):
-    """Clean every page under `paths` into Parquet at `output` (a file, or a folder ending in '/')."""
+def clean_files(paths: list[str], output: str, *, config: Config | None = None, **options: Any) -> RunSummary:
+    """Clean every page under `paths` into Parquet at `output` (a file, or a folder ending in '/').
+
+    `options` are `Config` fields (`workers=2`, `repeats=False`, ...); settings and output are
+    checked before any work (CleanerError). Returns the run's summary (`exit_code`, counts).
+    """
     from cleaner.engine import run
 
     config = (config or Config()).replace(**options)

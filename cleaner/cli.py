@@ -3,124 +3,62 @@
 Settings come from defaults, then `--config FILE` (TOML, the same names as the
 long flags), then the flags given. A user mistake prints one line and exits 2;
 unreadable inputs are reported, the rest is written, and the exit code is 1.
+
+Each command is one entry of `COMMANDS`: a function that adds its parser and the
+function that runs it. Settings flags are generated from the `Config` fields
+(`add_settings`), so a command shows exactly the settings it uses.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
-from cleaner.config import Config, config_from_mapping, load_config
+from cleaner.config import CLEAN as CLEAN_COMMAND
+from cleaner.config import EXPLAIN, INDEX, Config, choices_of, config_from_mapping, load_config
 from cleaner.errors import CleanerError, ConfigError
 
 log = logging.getLogger("cleaner")
 
-SETTING_FLAGS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
-    (("--config",), {"metavar": "FILE", "help": "TOML file with any of the settings below"}),
-    (("--rules",), {"action": "append", "metavar": "DIR", "help": "add the rule packs under DIR (repeatable)"}),
-    (
-        ("--disable",),
-        {
-            "action": "append",
-            "metavar": "NAME",
-            "help": "turn off a heuristic by name, or a stage: language, repeats (repeatable, or comma-separated)",
-        },
-    ),
-    (("--min-words",), {"type": int, "metavar": "N", "help": "drop documents whose clean text has fewer words"}),
-    (("--no-language",), {"dest": "language", "action": "store_false", "help": "skip the language stage"}),
-    (("--no-repeats",), {"dest": "repeats", "action": "store_false", "help": "skip corpus repeats/duplicates"}),
-    (
-        ("--repeat-min-docs",),
-        {
-            "type": int,
-            "metavar": "K",
-            "help": "a block in at least K distinct documents of one site is boilerplate (default 3)",
-        },
-    ),
-    (
-        ("--repeat-min-docs-corpus",),
-        {"type": int, "metavar": "K", "help": "... or in at least K documents corpus-wide (default 50)"},
-    ),
-    (("--dup-threshold",), {"type": float, "metavar": "J", "help": "near-duplicate Jaccard threshold (0.8)"}),
-    (("--num-perm",), {"type": int, "metavar": "N", "help": "MinHash permutations (default 128)"}),
-    (("--drop-duplicates",), {"action": "store_true", "default": None, "help": "omit non-representative dups"}),
-    (("--index",), {"metavar": "INDEX", "help": "clean against a saved corpus index (no first pass)"}),
-    (("--format",), {"choices": ["txt", "jsonl", "html", "warc", "wet", "parquet"], "help": "force input format"}),
-    (("--text-column",), {"metavar": "NAME", "help": "Parquet/JSONL text column (default text)"}),
-    (("--id-column",), {"metavar": "NAME", "help": "Parquet/JSONL id column (default id)"}),
-    (("--url-column",), {"metavar": "NAME", "help": "Parquet/JSONL url column (default url)"}),
-    (("--extract-timeout",), {"type": float, "metavar": "S", "help": "per-page HTML extraction limit (5 s)"}),
-]
-RUN_FLAGS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
-    (("--workers", "-j"), {"type": int, "metavar": "N", "help": "local worker processes (default 1)"}),
-    (("--limit",), {"type": int, "metavar": "N", "help": "stop after N pages"}),
-    (("--max-errors",), {"type": int, "metavar": "N", "help": "give up after more than N errors"}),
-    (("--errors",), {"metavar": "FILE", "help": "write each error as a JSON line to FILE"}),
-    (("--row-group-size",), {"type": int, "metavar": "N", "help": "rows per Parquet row group (1000)"}),
-    (("--shard-size",), {"type": int, "metavar": "N", "help": "input pages per part with -o DIR/ (10000)"}),
-    (("--engine",), {"choices": ["local", "ray"], "help": "where to run (default local)"}),
-    (("--ray-address",), {"metavar": "ADDR", "help": "Ray cluster address (default: start a local one)"}),
-]
+Subparsers = Any  # argparse's private _SubParsersAction
 
 
-def _add_settings(parser: argparse.ArgumentParser, flags) -> None:
-    for names, options in flags:
-        parser.add_argument(*names, **{"default": None, **options})
+def add_settings(parser: argparse.ArgumentParser, command: str) -> None:
+    """Add `--config` and a flag for every `Config` field whose metadata lists `command`."""
+    parser.add_argument("--config", metavar="FILE", default=None, help="TOML file with any of the settings below")
+    for f in dataclasses.fields(Config):
+        meta = f.metadata
+        if command not in meta.get("commands", ()):
+            continue
+        flag = meta.get("flag") or f"--{f.name.replace('_', '-')}"
+        names = (meta["short"], flag) if meta.get("short") else (flag,)
+        options: dict[str, Any] = {"dest": f.name, "default": None, "help": meta["help"]}
+        if f.type in ("bool", bool):
+            options["action"] = "store_false" if f.default is True else "store_true"
+        elif f.type in ("list[str]", list):
+            options.update(action="append", metavar=meta.get("metavar"))
+        else:
+            options.update(type=_scalar_type(f), metavar=meta.get("metavar"), choices=choices_of(f))
+        parser.add_argument(*names, **options)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from cleaner import __version__
-
-    parser = argparse.ArgumentParser(
-        prog="cleaner", description="Turn scraped news pages into clean, deduplicated Parquet."
-    )
-    parser.add_argument("--version", action="version", version=f"cleaner {__version__}")
-    verbosity = argparse.ArgumentParser(add_help=False)
-    verbosity.add_argument("-q", "--quiet", action="store_true", help="errors only, no progress bar")
-    verbosity.add_argument("-v", "--verbose", action="store_true", help="more detail")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    clean = sub.add_parser(
-        "clean", parents=[verbosity], help="clean pages into Parquet (the main job)", description=CLEAN_HELP
-    )
-    clean.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.txt .jsonl .html .warc .parquet …)")
-    clean.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.parquet, or DIR/ for shards")
-    _add_settings(clean, SETTING_FLAGS + RUN_FLAGS)
-
-    explain = sub.add_parser("explain", parents=[verbosity], help="show each block, kept or removed, and why")
-    explain.add_argument("file", metavar="FILE")
-    explain.add_argument("--url", help="the page's URL (chooses the site pack)")
-    explain.add_argument("--site", help="the site pack to apply")
-    explain.add_argument("--width", type=int, default=None, help="truncate blocks to this width (0: never)")
-    explain.add_argument("--color", choices=["auto", "always", "never"], default="auto")
-    _add_settings(explain, SETTING_FLAGS)
-
-    rules = sub.add_parser("rules", parents=[verbosity], help="list, check or test rule packs")
-    rules.add_argument("action", choices=["list", "check", "test"])
-    rules.add_argument("--rules", action="append", metavar="DIR", default=None, help="add packs under DIR")
-
-    index = sub.add_parser("index", parents=[verbosity], help="build a corpus index to clean against later")
-    index.add_argument("action", choices=["build"])
-    index.add_argument("paths", nargs="+", metavar="PATH")
-    index.add_argument("-o", "--output", required=True, metavar="INDEX")
-    _add_settings(index, SETTING_FLAGS + RUN_FLAGS)
-
-    bench = sub.add_parser("bench", parents=[verbosity], help="quick quality and speed check on generated data")
-    bench.add_argument("--pages", type=int, default=300, help="generated pages (default 300)")
-    return parser
-
-
-CLEAN_HELP = """Clean page dumps or HTML into Parquet, recording every removal and its reason.
-Exit codes: 0 ok; 1 some input could not be read or some page failed (each reported,
-everything readable written); 2 usage or configuration error."""
+def _scalar_type(f: dataclasses.Field) -> Callable[[str], Any]:
+    kind = str(f.type)
+    if kind.startswith("int"):
+        return int
+    if kind.startswith("float"):
+        return float
+    return str
 
 
 def settings(args: argparse.Namespace) -> Config:
-    """Defaults, then the --config file, then the flags given on the command line."""
+    """Defaults, then the --config file, then the flags given on the command line (not yet validated:
+    `cleaner.config.check_config` does that once, where the run starts)."""
     config = load_config(args.config) if getattr(args, "config", None) else Config()
     given: dict[str, Any] = {}
     for key in Config.__dataclass_fields__:
@@ -132,18 +70,31 @@ def settings(args: argparse.Namespace) -> Config:
         given["disable"] = config.disable + given["disable"]
     if "rules" in given:
         given["rules"] = config.rules + given["rules"]
-    merged = {**config.as_dict(), **given}
-    config = config_from_mapping(merged, origin="settings")
-    if config.workers < 1:
-        raise ConfigError("--workers must be at least 1")
-    if not 0.0 < config.dup_threshold <= 1.0:
-        raise ConfigError("--dup-threshold must be in (0, 1]")
-    return config
+    return config_from_mapping({**config.as_dict(), **given}, origin="settings")
 
 
-def _logging(args: argparse.Namespace) -> None:
-    level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
-    logging.basicConfig(level=level, format="cleaner: %(levelname)s: %(message)s", stream=sys.stderr)
+# --- commands: (add its parser, run it) -------------------------------------------------------------
+
+
+class Command(NamedTuple):
+    name: str
+    add: Callable[[Subparsers, argparse.ArgumentParser], argparse.ArgumentParser]
+    run: Callable[[argparse.Namespace], int]
+
+
+CLEAN_HELP = """Clean page dumps or HTML into Parquet, recording every removal and its reason.
+Exit codes: 0 ok; 1 some input could not be read or some page failed (each reported,
+everything readable written); 2 usage or configuration error."""
+
+
+def add_clean(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    clean = sub.add_parser(
+        "clean", parents=[common], help="clean pages into Parquet (the main job)", description=CLEAN_HELP
+    )
+    clean.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.txt .jsonl .html .warc .parquet …)")
+    clean.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.parquet, or DIR/ for shards")
+    add_settings(clean, CLEAN_COMMAND)
+    return clean
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
@@ -161,6 +112,22 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
+def add_explain(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    explain = sub.add_parser(
+        "explain",
+        parents=[common],
+        help="show each block, kept or removed, and why",
+        description="Show each block of the pages in FILE, kept or removed, with the reason of each removal.",
+    )
+    explain.add_argument("file", metavar="FILE")
+    explain.add_argument("--url", help="the page's URL (chooses the site pack)")
+    explain.add_argument("--site", help="the site pack to apply")
+    explain.add_argument("--width", type=int, default=None, help="truncate blocks to this width (0: never)")
+    explain.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    add_settings(explain, EXPLAIN)
+    return explain
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from cleaner.explain import explain_file
 
@@ -169,7 +136,30 @@ def cmd_explain(args: argparse.Namespace) -> int:
     width = args.width
     if width is None:
         width = os.get_terminal_size().columns if sys.stdout.isatty() else 0
+    if width < 0:
+        raise ConfigError("--width must be 0 (never truncate) or more")
     return explain_file(args.file, config, url=args.url, site=args.site, color=color, width=width, out=sys.stdout)
+
+
+RULES_ACTIONS = {
+    "list": "one line per loaded pack: rule counts and where it applies",
+    "check": "load and compile every pack (regexes, prune_xpath); exit 2 on the first malformed one",
+    "test": "run every pack's examples; exit 1 if one fails",
+}
+
+
+def add_rules(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    rules = sub.add_parser(
+        "rules",
+        help="list, check or test rule packs",
+        description="Work with rule packs: the shipped ones plus those under each --rules DIR.",
+    )
+    actions = rules.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, help_text in RULES_ACTIONS.items():
+        description = help_text[0].upper() + help_text[1:] + "."
+        action = actions.add_parser(name, parents=[common], help=help_text, description=description)
+        action.add_argument("--rules", action="append", metavar="DIR", default=None, help="add the packs under DIR")
+    return rules
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -199,16 +189,44 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def add_index(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    index = sub.add_parser(
+        "index",
+        help="build a corpus index to clean against later",
+        description="Build a corpus index (repeated blocks, near-duplicates) to clean new pages against.",
+    )
+    actions = index.add_subparsers(dest="action", metavar="ACTION", required=True)
+    build = actions.add_parser(
+        "build",
+        parents=[common],
+        help="fingerprint every page under PATH and save the index",
+        description="Fingerprint every page under each PATH and save the corpus index to INDEX "
+        "(use it with `cleaner clean --index INDEX`). Exit 1 if some input could not be read.",
+    )
+    build.add_argument("paths", nargs="+", metavar="PATH")
+    build.add_argument("-o", "--output", required=True, metavar="INDEX")
+    add_settings(build, INDEX)
+    return index
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from cleaner.engine.local import build_index, check_paths
+    from cleaner.engine.run import RunContext
 
     config = settings(args).replace(index=None, repeats=True)
     check_paths(args.paths)
-    index = build_index(args.paths, config, progress=False if args.quiet else None)
-    index.save(args.output)
+    with RunContext.start(config, progress=False if args.quiet else None) as ctx:
+        index = build_index(args.paths, ctx)
+        index.save(args.output)
     if not args.quiet:
         print(f"index of {index.description()} -> {args.output}", file=sys.stderr)
-    return 0
+    return ctx.summary.exit_code
+
+
+def add_bench(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    bench = sub.add_parser("bench", parents=[common], help="quick quality and speed check on generated data")
+    bench.add_argument("--pages", type=int, default=300, help="generated pages (default 300)")
+    return bench
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -217,7 +235,34 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return quick_bench(pages=args.pages, out=sys.stdout)
 
 
-COMMANDS = {"clean": cmd_clean, "explain": cmd_explain, "rules": cmd_rules, "index": cmd_index, "bench": cmd_bench}
+COMMANDS: list[Command] = [
+    Command("clean", add_clean, cmd_clean),
+    Command("explain", add_explain, cmd_explain),
+    Command("rules", add_rules, cmd_rules),
+    Command("index", add_index, cmd_index),
+    Command("bench", add_bench, cmd_bench),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from cleaner import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="cleaner", description="Turn scraped news pages into clean, deduplicated Parquet."
+    )
+    parser.add_argument("--version", action="version", version=f"cleaner {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", help="errors only, no progress bar")
+    common.add_argument("-v", "--verbose", action="store_true", help="more detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.add(sub, common).set_defaults(handler=command.run)
+    return parser
+
+
+def _logging(args: argparse.Namespace) -> None:
+    level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
+    logging.basicConfig(level=level, format="cleaner: %(levelname)s: %(message)s", stream=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -225,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _logging(args)
     try:
-        return COMMANDS[args.command](args)
+        return args.handler(args)
     except CleanerError as exc:
         print(f"cleaner: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -48,22 +48,38 @@ def explain_file(
     width: int = 0,
     out: TextIO,
 ) -> int:
-    """Explain every page in `path`; return the exit code (1 if a page could not be read)."""
+    """Explain every page in `path` as `clean` would clean it; return the exit code (1 if a page could
+    not be read or cleaned).
+
+    The page goes the way `clean` takes it (`Pipeline.document`), with `url` and `site` applied
+    before extraction, so a site pack's ``prune_xpath`` is used; a page with no main text is shown
+    as an empty document, as `clean` writes an empty row.
+    """
+    import dataclasses
+
+    from cleaner.config import check_config
     from cleaner.engine.local import load_index
-    from cleaner.extract import to_document
+    from cleaner.errors import CleanerError, ConfigError
     from cleaner.io.readers import ReadIssue, iter_pages
     from cleaner.pipeline import Pipeline
 
+    check_config(config)
     pipeline = Pipeline.from_config(config, load_index(config))
+    if site is not None and not any(site in (p.site, p.id, *p.domains) for p in pipeline.ruleset.packs):
+        known = sorted({p.site or p.id for p in pipeline.ruleset.packs if not p.always})
+        raise ConfigError(f"--site {site!r}: no rule pack for this site; known: {', '.join(known)}")
     status = 0
     for item in iter_pages([path], config):
         if isinstance(item, ReadIssue):
             print(f"cleaner: {'error' if item.fatal else 'warning'}: {item.source}: {item.message}", file=out)
             status = max(status, int(item.fatal))
             continue
-        doc = to_document(item, pipeline.ruleset, timeout=config.extract_timeout)
-        doc.url = url or doc.url
-        doc.site = site or doc.site
-        pipeline.run(doc)
+        page = dataclasses.replace(item, url=url) if url else item
+        try:
+            doc = pipeline.run(pipeline.document(page, site=site))
+        except CleanerError as exc:
+            print(f"cleaner: error: {exc}", file=out)
+            status = 1
+            continue
         print("\n".join(render(doc, color=color, width=width)), file=out)
     return status

@@ -79,10 +79,12 @@ def to_document(
     *,
     timeout: float | None = None,
     options: ExtractOptions = DEFAULT_OPTIONS,
+    site: str | None = None,
 ) -> Document:
     """Make the document a page holds: the dump's lines, or the paragraphs extracted from HTML.
 
-    `ruleset` (a `cleaner.rules.RuleSet`) supplies the packs' ``prune_xpath``; `timeout` (seconds)
+    `ruleset` (a `cleaner.rules.RuleSet`) supplies the packs' ``prune_xpath`` (chosen by the URL, or
+    by `site` when given); `timeout` (seconds)
     bounds an HTML extraction (see `time_limit`). Raises `InputError` when the page cannot be
     extracted (not HTML, no main text, timeout).
 
@@ -96,7 +98,7 @@ def to_document(
         raise InputError(page.source, f"unknown page kind {page.kind!r} (expected 'text' or 'html')")
     try:
         with time_limit(timeout):
-            paragraphs = _extract_html(page, ruleset, options)
+            paragraphs = _extract_html(page, ruleset, options, site)
     except ExtractionTimeout:
         raise InputError(page.source, f"extraction exceeded {timeout:g} s") from None
     text = "\n".join(paragraphs)
@@ -109,6 +111,13 @@ def reset_extraction_caches() -> None:
     from trafilatura.meta import reset_caches
 
     reset_caches()
+
+
+def warm_up() -> None:
+    """Run trafilatura once on a tiny page, so its one-off start-up cost (imports, lazily built
+    tables: about 0.2 s) is not charged to the first real page's time limit."""
+    page = Page(id="warm-up", source="<warm-up>", content="<html><body><p>Warm up.</p></body></html>", kind="html")
+    _paragraphs(page.content, page, (), DEFAULT_OPTIONS)
 
 
 # --- time limit -------------------------------------------------------------------------------
@@ -159,12 +168,12 @@ _MARKUP_RE = re.compile(r"<\s*[a-zA-Z!?/]")
 _DOC_RE = re.compile(r"<\s*(html|body|head)\b", re.IGNORECASE)
 
 
-def _extract_html(page: Page, ruleset: Any, options: ExtractOptions) -> list[str]:
+def _extract_html(page: Page, ruleset: Any, options: ExtractOptions, site: str | None = None) -> list[str]:
     html = page.content
     _check_markup(page)
     if not _DOC_RE.search(html, 0, 1 << 16):  # a fragment, e.g. a JSONL record's `html`
         html = f"<html><body>{html}</body></html>"
-    probe = Document(id=page.id, source=page.source, text="", url=page.url)
+    probe = Document(id=page.id, source=page.source, text="", url=page.url, site=site)
     prune = _prune_xpaths(ruleset, probe)
     paragraphs = _paragraphs(html, page, prune, options)
     if not page.url and ruleset is not None and paragraphs is not None:

@@ -7,11 +7,15 @@ the pipeline is built, never per document.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cleaner import heuristics, language, rules
 from cleaner.config import Config
-from cleaner.document import Document, Result
+from cleaner.document import Document, Page, Result
+
+if TYPE_CHECKING:
+    from cleaner.dedup import CorpusIndex
 
 MAX_ROUNDS = 8
 
@@ -22,14 +26,42 @@ class Pipeline:
 
     config: Config
     ruleset: rules.RuleSet
-    index: object | None = None
+    index: CorpusIndex | None = None
+    _extracted: int = field(default=0, repr=False, compare=False)
 
     @classmethod
-    def from_config(cls, config: Config, index: object | None = None, ruleset: rules.RuleSet | None = None) -> Pipeline:
+    def from_config(
+        cls, config: Config, index: CorpusIndex | None = None, ruleset: rules.RuleSet | None = None
+    ) -> Pipeline:
         """Build the pipeline; the rule packs are loaded here unless an already loaded `ruleset` is given."""
         ruleset = ruleset if ruleset is not None else rules.load_ruleset(config.rules)
         heuristics.check_names(config.disable)
         return cls(config, ruleset, index)
+
+    def document(self, page: Page, *, site: str | None = None) -> Document:
+        """The document a page holds: a text dump's lines, or the paragraphs extracted from HTML.
+
+        The one way from page to document (clean, explain, the Python API and every engine's
+        workers): `site` (or the page's URL) chooses the packs whose ``prune_xpath`` extraction
+        applies; an HTML page with no main text is an empty document, not an error; the first
+        HTML page warms trafilatura up outside the per-page time limit; extraction caches are
+        emptied every `RESET_EVERY` pages. Raises InputError for a page that cannot be extracted.
+        """
+        from cleaner.extract import RESET_EVERY, NoMainText, reset_extraction_caches, to_document, warm_up
+
+        if page.kind == "html":
+            if self._extracted == 0:
+                warm_up()
+            self._extracted += 1
+            if self._extracted % RESET_EVERY == 0:
+                reset_extraction_caches()
+        try:
+            doc = to_document(page, self.ruleset, timeout=self.config.extract_timeout, site=site)
+        except NoMainText:
+            doc = Document.from_text("", id=page.id, source=page.source, url=page.url, metadata=page.metadata)
+        if site is not None:
+            doc.site = site
+        return doc
 
     def run(self, doc: Document) -> Document:
         """Apply every enabled stage to `doc` (in place) and return it."""

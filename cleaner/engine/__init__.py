@@ -1,27 +1,30 @@
-"""Engines move pages through the same stage functions: locally (default) or on Ray."""
+"""Engines move pages through the same stage functions: locally (default) or on Ray.
+
+What they share (the run's account, error log, output metadata and folder claim) is in
+`cleaner.engine.run`; an engine only schedules.
+"""
 
 from __future__ import annotations
 
 from cleaner.config import Config
-from cleaner.engine.summary import RunSummary
-from cleaner.errors import ConfigError
+from cleaner.engine.run import RunContext, RunSummary
 
 
 def run(paths: list[str], output: str, config: Config, *, progress: bool | None = None) -> RunSummary:
     """Clean every page under `paths` into `output` (`FILE.parquet`, or `DIR/` for a dataset of shards).
 
-    Unreadable inputs and failed pages are reported and counted; everything
-    readable is written. Raises CleanerError for usage or configuration errors.
+    Settings, rule packs and output locations are checked before any work
+    (CleanerError for usage or configuration errors). Unreadable inputs and
+    failed pages are reported and counted; everything readable is written.
     """
-    if config.engine == "local":
+    with RunContext.start(config, progress=progress) as ctx:
+        if config.engine == "ray":
+            from cleaner.engine.ray import run_ray
+
+            return run_ray(paths, output, ctx)
         from cleaner.engine.local import run_local
 
-        return run_local(paths, output, config, progress=progress)
-    if config.engine == "ray":
-        from cleaner.engine.ray import run_ray
-
-        return run_ray(paths, output, config, progress=progress)
-    raise ConfigError(f"unknown engine {config.engine!r} (choose local or ray)")
+        return run_local(paths, output, ctx)
 
 
-__all__ = ["RunSummary", "run"]
+__all__ = ["RunContext", "RunSummary", "run"]

@@ -8,7 +8,6 @@ fingerprints every page to build the corpus index; the second pass cleans.
 
 from __future__ import annotations
 
-import json
 import logging
 import pickle
 import tempfile
@@ -23,56 +22,19 @@ from typing import Any
 
 from tqdm import tqdm
 
-from cleaner.config import Config
-from cleaner.document import Page, Result
+from cleaner.config import Config, dedup_params
+from cleaner.document import Page
 from cleaner.engine import worker
 from cleaner.engine.output import open_output
-from cleaner.engine.summary import RunSummary, reason_key
+from cleaner.engine.run import RunContext, RunSummary, run_record
 from cleaner.errors import CleanerError
-from cleaner.rules import RuleSet, load_ruleset
+from cleaner.rules import RuleSet
 
 log = logging.getLogger("cleaner")
 BATCH_SIZE = 32
 
 
-class ErrorLog:
-    """Reports each unreadable input or failed page: a log line, a count, and a JSON line with `--errors`."""
-
-    def __init__(self, summary: RunSummary, path: str | None):
-        self.summary = summary
-        self.file = open(path, "w", encoding="utf-8") if path else None  # noqa: SIM115
-
-    def issue(self, issue: Any) -> None:
-        if issue.fatal:
-            self.summary.read_errors += 1
-            log.error("%s: %s", issue.source, issue.message)
-            self._write({"source": issue.source, "id": None, "stage": "read", "message": issue.message})
-        else:
-            self.summary.warnings += 1
-            log.warning("%s: %s", issue.source, issue.message)
-
-    def failure(self, failure: worker.Failure) -> None:
-        self.summary.failed += 1
-        log.error("%s: %s failed: %s", failure.source, failure.stage, failure.message)
-        self._write(failure.as_dict())
-
-    def _write(self, record: dict[str, Any]) -> None:
-        if self.file:
-            self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
-            self.file.flush()
-
-    def close(self) -> None:
-        if self.file:
-            self.file.close()
-
-
-def recorded_config(config: Config) -> dict[str, Any]:
-    """The settings that shape the output (not how the run was executed), for file metadata."""
-    skip = {"workers", "errors", "max_errors", "engine", "ray_address", "limit"}
-    return {k: v for k, v in config.as_dict().items() if k not in skip}
-
-
-def run_local(paths: list[str], output: str, config: Config, *, progress: bool | None = None) -> RunSummary:
+def run_local(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
     """Clean every page under `paths` into `output`; see `cleaner.engine.run`.
 
     With the corpus stage on and no saved index, pass 1 runs the per-document
@@ -81,57 +43,38 @@ def run_local(paths: list[str], output: str, config: Config, *, progress: bool |
     extracted or cleaned twice.
     """
     start = time.perf_counter()
-    summary = RunSummary()
-    errors = ErrorLog(summary, config.errors)
-    ruleset = load_ruleset(config.rules)  # once: pass 1, pass 2 and the file metadata share it
-    try:
-        with tempfile.TemporaryDirectory(prefix="cleaner-") as scratch:
-            if config.repeats_on and not config.index:
-                spill = Spill(Path(scratch) / "pass1.pickle")
-                # pass 2 needs no document signatures: the slim index is what workers get
-                index = build_index(
-                    paths, config, errors=errors, spill=spill, ruleset=ruleset, progress=progress
-                ).slim()
-                items, batch_fn = spill.read(), worker.finish_batch
-            else:
-                index = load_index(config)
-                items, batch_fn = _pages(paths, config, errors), worker.clean_batch
-            _second_pass(items, batch_fn, output, config, index, ruleset, errors, progress)
-    finally:
-        errors.close()
-    summary.seconds = time.perf_counter() - start
-    return summary
+    config = ctx.config
+    with tempfile.TemporaryDirectory(prefix="cleaner-") as scratch:
+        if config.repeats_on and not config.index:
+            spill = Spill(Path(scratch) / "pass1.pickle")
+            # pass 2 needs no document signatures: the slim index is what workers get
+            index = build_index(paths, ctx, spill=spill).slim()
+            items, batch_fn = spill.read(), worker.finish_batch
+        else:
+            index = load_index(config)
+            items, batch_fn = _pages(paths, ctx), worker.clean_batch
+        _second_pass(items, batch_fn, paths, output, ctx, index)
+    ctx.summary.seconds = time.perf_counter() - start
+    return ctx.summary
 
 
-def _second_pass(
-    items, batch_fn, output: str, config: Config, index: Any, ruleset: RuleSet, errors: ErrorLog, progress
-) -> None:
+def _second_pass(items, batch_fn, paths: list[str], output: str, ctx: RunContext, index: Any) -> None:
     """Clean (or finish) every item in input order and write what is kept; `--max-errors` gives up."""
-    from cleaner import __version__
-
-    summary = errors.summary
-    file_metadata = {
-        "tool": "cleaner",
-        "version": __version__,
-        "config": recorded_config(config),
-        "rule_packs": ruleset.manifest(),
-        "index": index.description() if index is not None else None,
-    }
-    out = open_output(output, config, file_metadata)
+    config, summary = ctx.config, ctx.summary
+    file_metadata = ctx.file_metadata(index)
+    record = run_record(file_metadata, engine="local", inputs=paths, limit=config.limit)
+    out = open_output(output, config, file_metadata, record)
     try:
-        with _executor(config, index, ruleset) as submit:
+        with _executor(config, index, ctx.ruleset) as submit:
             todo = ((ordinal, item) for ordinal, item in items if not out.skip(ordinal))
-            bar = tqdm(desc="cleaning", unit="doc", disable=_no_bar(progress), mininterval=0.5)
+            bar = tqdm(desc="cleaning", unit="doc", disable=_no_bar(ctx.progress), mininterval=0.5)
             for ordinal, outcome in _map(todo, batch_fn, submit, config.workers):
                 bar.update(1)
-                summary.documents += 1
-                if isinstance(outcome, worker.Failure):
-                    errors.failure(outcome)
-                elif keep_result(outcome, config, summary):
+                if summary.add(outcome, config):
                     out.write(ordinal, outcome)
-                if config.max_errors is not None and summary.errors > config.max_errors:
-                    summary.gave_up = True
-                    log.error("giving up: more than %d errors (--max-errors)", config.max_errors)
+                elif isinstance(outcome, worker.Failure):
+                    ctx.failure(outcome)
+                if ctx.too_many_errors():
                     break
             bar.close()
         summary.skipped_shards = out.skipped
@@ -144,29 +87,13 @@ def _second_pass(
         raise
 
 
-def keep_result(result: Result, config: Config, summary: RunSummary) -> bool:
-    """Count the result and decide whether it is written (`--min-words`, `--drop-duplicates`)."""
-    if config.min_words and len(result.text.split()) < config.min_words:
-        summary.too_short += 1
-        return False
-    if config.drop_duplicates and result.dup_rank:
-        summary.duplicates_dropped += 1
-        return False
-    summary.written += 1
-    summary.empty += not result.text
-    summary.raw_chars += result.raw_chars
-    summary.clean_chars += result.clean_chars
-    summary.reasons.update(reason_key(r.reason) for r in result.removed)
-    return True
-
-
 def load_index(config: Config) -> Any:
     """The saved corpus index given with `--index` (when the corpus stage is on), else None."""
     if not config.index or not config.repeats_on:
         return None
     from cleaner.dedup import CorpusIndex
 
-    return CorpusIndex.load(config.index, worker.dedup_params(config))
+    return CorpusIndex.load(config.index, dedup_params(config))
 
 
 class Spill:
@@ -205,37 +132,34 @@ class Spill:
                 yield from batch
 
 
-def build_index(
-    paths: list[str],
-    config: Config,
-    *,
-    errors: ErrorLog | None = None,
-    spill: Spill | None = None,
-    ruleset: RuleSet | None = None,
-    progress: bool | None = None,
-) -> Any:
+def build_index(paths: list[str], ctx: RunContext, *, spill: Spill | None = None) -> Any:
     """Pass 1: run the per-document stages on every readable page, fingerprint it and build the corpus index.
 
     With a `spill`, each page's document (or its failure) is kept there for pass 2
-    to finish; without one, failures are left for a later pass to report. Read
-    issues go to `errors` when given.
+    to finish and report; without one (`cleaner index build`), failures are
+    reported and counted here. Read issues go to the context's error log.
     """
     from cleaner.dedup import CorpusIndex
 
     batch_fn = worker.fingerprint_batch if spill is None else worker.first_pass_batch
 
+    config = ctx.config
+
     def fingerprints(submit: Callable[..., Any], bar: tqdm) -> Iterator[Any]:
-        for ordinal, outcome in _map(_pages(paths, config, errors), batch_fn, submit, config.workers):
+        for ordinal, outcome in _map(_pages(paths, ctx), batch_fn, submit, config.workers):
             bar.update(1)
             if spill is not None:
                 outcome = spill.keep(ordinal, outcome)
+            elif isinstance(outcome, worker.Failure):
+                ctx.summary.add(outcome, config)
+                ctx.failure(outcome)
             if not isinstance(outcome, worker.Failure):
                 yield outcome
 
     try:
-        with _executor(config, None, ruleset) as submit:
-            bar = tqdm(desc="pass 1/2", unit="doc", disable=_no_bar(progress), mininterval=0.5)
-            index = CorpusIndex.build(fingerprints(submit, bar), worker.dedup_params(config))
+        with _executor(config, None, ctx.ruleset) as submit:
+            bar = tqdm(desc="pass 1/2", unit="doc", disable=_no_bar(ctx.progress), mininterval=0.5)
+            index = CorpusIndex.build(fingerprints(submit, bar), dedup_params(config))
             bar.close()
     finally:
         if spill is not None:
@@ -243,15 +167,15 @@ def build_index(
     return index
 
 
-def _pages(paths: list[str], config: Config, errors: ErrorLog | None) -> Iterator[tuple[int, Page]]:
+def _pages(paths: list[str], ctx: RunContext) -> Iterator[tuple[int, Page]]:
     """Number the readable pages in input order (up to `--limit`), reporting read issues once."""
     from cleaner.io.readers import ReadIssue, iter_pages
 
+    config = ctx.config
     ordinal = 0
     for item in iter_pages(paths, config):
         if isinstance(item, ReadIssue):
-            if errors is not None:
-                errors.issue(item)
+            ctx.issue(item)
             continue
         if config.limit is not None and ordinal >= config.limit:
             return

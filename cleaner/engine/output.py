@@ -9,28 +9,25 @@ with other settings is refused rather than mixed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from cleaner.config import Config
 from cleaner.document import Result
+from cleaner.engine.run import SUCCESS, claim_folder
 from cleaner.errors import ConfigError
 from cleaner.io.writer import ParquetSink
-
-RUN_FILE = "_cleaner_run.json"
-SUCCESS = "_SUCCESS"
 
 
 def is_dataset(output: str) -> bool:
     return output.endswith(("/", os.sep)) or Path(output).is_dir()
 
 
-def open_output(output: str, config: Config, file_metadata: dict[str, Any]):
+def open_output(output: str, config: Config, file_metadata: dict[str, Any], record: dict[str, Any]):
+    """The output of a run: a dataset folder claimed for `record` (see `claim_folder`), or one file."""
     if is_dataset(output):
-        return DatasetOutput(Path(output), config, file_metadata)
+        return DatasetOutput(Path(output), config, file_metadata, record)
     return FileOutput(Path(output), config, file_metadata)
 
 
@@ -58,13 +55,14 @@ class FileOutput:
 class DatasetOutput:
     """Shards of `config.shard_size` input pages; shard k holds pages k*size … (k+1)*size-1."""
 
-    def __init__(self, folder: Path, config: Config, file_metadata: dict[str, Any]):
+    def __init__(self, folder: Path, config: Config, file_metadata: dict[str, Any], record: dict[str, Any]):
+        import pyarrow.fs as pafs
+
         self.folder = folder
         self.config = config
         self.file_metadata = file_metadata
         self.size = max(1, config.shard_size)
-        folder.mkdir(parents=True, exist_ok=True)
-        self._claim_folder()
+        self.claim = claim_folder(pafs.LocalFileSystem(), os.path.abspath(folder), record, display=str(folder))
         (folder / SUCCESS).unlink(missing_ok=True)
         self.done = {int(p.stem.split("-")[1]) for p in folder.glob("part-*.parquet")}
         self.reported_skips: set[int] = set()
@@ -74,22 +72,6 @@ class DatasetOutput:
     @property
     def skipped(self) -> int:
         return len(self.reported_skips)
-
-    def _claim_folder(self) -> None:
-        settings = json.dumps(self.file_metadata, sort_keys=True)
-        digest = hashlib.sha256(settings.encode()).hexdigest()
-        marker = self.folder / RUN_FILE
-        if marker.exists():
-            recorded = json.loads(marker.read_text(encoding="utf-8")).get("sha256")
-            if recorded != digest:
-                raise ConfigError(
-                    f"{self.folder}: holds a run made with other settings or rule packs; "
-                    "write to an empty folder (or delete it) instead"
-                )
-        elif any(self.folder.iterdir()):
-            raise ConfigError(f"{self.folder}: folder is not empty and holds no cleaner run")
-        else:
-            marker.write_text(json.dumps({"sha256": digest, "run": self.file_metadata}, sort_keys=True))
 
     def part(self, shard: int) -> Path:
         return self.folder / f"part-{shard:05d}.parquet"
@@ -132,8 +114,10 @@ class DatasetOutput:
         if not self.done:
             ParquetSink(self.part(0), file_metadata=self.file_metadata).close()
         (self.folder / SUCCESS).write_text("")
+        self.claim.release()
 
     def abort(self) -> None:
         if self.sink is not None:
             self.sink.abort()
             self.sink = None
+        self.claim.release()

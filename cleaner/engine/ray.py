@@ -13,8 +13,9 @@ calls (`cleaner.engine.worker`: `init_worker`, `fingerprint_batch`,
   into Arrow rows with the local writer's schema (`cleaner.io.writer`); Ray's
   `write_parquet` writes them into the output folder; `_SUCCESS` comes last.
 
-Counts, failures and read problems go to a small tally actor and are reported
-on the driver at the end, as the local engine reports them.
+Each batch's `RunSummary` part, failures and read problems go to a small tally
+actor; the driver adds the parts up (`+`) and reports the problems through the
+run context at the end, in input order, as the local engine reports them.
 """
 
 from __future__ import annotations
@@ -23,12 +24,11 @@ import json
 import logging
 import pickle
 import time
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from cleaner.config import Config
-from cleaner.engine.summary import RunSummary
+from cleaner.config import Config, dedup_params
+from cleaner.engine.run import RunContext, RunSummary, run_record
 from cleaner.errors import ConfigError
 
 log = logging.getLogger("cleaner")
@@ -45,7 +45,7 @@ def _import_ray():
     return ray
 
 
-def run_ray(paths: list[str], output: str, config: Config, *, progress: bool | None = None) -> RunSummary:
+def run_ray(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
     """Clean every page under `paths` into the dataset folder `output` on Ray; see `cleaner.engine.run`.
 
     Connects to `config.ray_address` (or an already initialised Ray; else starts
@@ -54,7 +54,8 @@ def run_ray(paths: list[str], output: str, config: Config, *, progress: bool | N
     ray = _import_ray()
     from cleaner.engine.ray_io import DatasetFolder
 
-    DatasetFolder(output, {})  # refuse `-o FILE.parquet` before starting anything
+    config = ctx.config
+    DatasetFolder(output)  # refuse `-o FILE.parquet` before starting anything
     started_here = False
     if not ray.is_initialized():
         try:
@@ -63,72 +64,64 @@ def run_ray(paths: list[str], output: str, config: Config, *, progress: bool | N
             where = config.ray_address or "a new local instance"
             raise ConfigError(f"cannot start or reach Ray ({where}): {exc}") from None
         started_here = True
-    ctx = ray.data.DataContext.get_current()
-    saved = (ctx.execution_options.preserve_order, ctx.enable_progress_bars)
-    ctx.execution_options.preserve_order = True  # --limit and row order follow the input order
-    ctx.enable_progress_bars = progress is not False
+    data_ctx = ray.data.DataContext.get_current()
+    saved = (data_ctx.execution_options.preserve_order, data_ctx.enable_progress_bars)
+    data_ctx.execution_options.preserve_order = True  # --limit and row order follow the input order
+    data_ctx.enable_progress_bars = ctx.progress is not False
     ray_log = logging.getLogger("ray.data")
     saved_level = ray_log.level
     if not log.isEnabledFor(logging.DEBUG):
         ray_log.setLevel(logging.WARNING)  # Ray Data's per-dataset INFO lines drown the run's own report
     try:
-        return _run(ray, paths, output, config)
+        return _run(ray, paths, output, ctx)
     finally:
-        ctx.execution_options.preserve_order, ctx.enable_progress_bars = saved
+        data_ctx.execution_options.preserve_order, data_ctx.enable_progress_bars = saved
         ray_log.setLevel(saved_level)
         if started_here:
             ray.shutdown()
 
 
-def _run(ray, paths: list[str], output: str, config: Config) -> RunSummary:
-    from cleaner import __version__
-    from cleaner.engine.local import recorded_config
+def _run(ray, paths: list[str], output: str, ctx: RunContext) -> RunSummary:
     from cleaner.engine.ray_io import DatasetFolder, list_sources
-    from cleaner.rules import load_ruleset
 
     start = time.perf_counter()
-    summary = RunSummary()
+    config = ctx.config
     sources, listing_issues = list_sources(paths, config)
-    ruleset = load_ruleset(config.rules)
     tally = _tally_class().options(num_cpus=0).remote()
     index = _index(ray, sources, config)
-    file_metadata = {
-        "tool": "cleaner",
-        "version": __version__,
-        "config": recorded_config(config),
-        "rule_packs": ruleset.manifest(),
-        "index": index.description() if index is not None else None,
-    }
-    folder = DatasetFolder(output, file_metadata)
-    folder.claim()
-    pages = _pages(ray, sources, config, tally)
-    schema = _schema(pages, config, file_metadata)
-    holder = [ray.put(index)]
-    results = pages.map_batches(
-        _clean_batch,
-        batch_size=BATCH_SIZE,
-        batch_format="numpy",
-        fn_kwargs={"config": config, "holder": holder, "schema": schema, "tally": tally},
-    )
-    results.write_parquet(
-        folder.uri(),
-        filesystem=folder.fs,
-        filename_provider=_filenames(),
-        min_rows_per_file=max(1, config.shard_size),
-        schema=schema,
-        compression="zstd",
-        row_group_size=max(1, config.row_group_size),
-    )
-    if not folder.parts():
-        folder.write_empty_part(schema)
-    _report(ray.get(tally.parts.remote()), listing_issues, summary, config)
-    if config.max_errors is not None and summary.errors > config.max_errors:
-        summary.gave_up = True
-        log.error("giving up: more than %d errors (--max-errors); no _SUCCESS written", config.max_errors)
-    else:
-        folder.succeed()
-    summary.seconds = time.perf_counter() - start
-    return summary
+    file_metadata = ctx.file_metadata(index)
+    folder = DatasetFolder(output)
+    folder.claim(run_record(file_metadata, engine="ray", inputs=paths, limit=config.limit))
+    try:
+        pages = _pages(ray, sources, config, tally)
+        schema = _schema(pages, config, file_metadata)
+        holder = [ray.put(index)]
+        results = pages.map_batches(
+            _clean_batch,
+            batch_size=BATCH_SIZE,
+            batch_format="numpy",
+            fn_kwargs={"config": config, "holder": holder, "schema": schema, "tally": tally},
+        )
+        results.write_parquet(
+            folder.uri(),
+            filesystem=folder.fs,
+            filename_provider=_filenames(),
+            min_rows_per_file=max(1, config.shard_size),
+            schema=schema,
+            compression="zstd",
+            row_group_size=max(1, config.row_group_size),
+        )
+        if not folder.parts():
+            folder.write_empty_part(schema)
+        _report(ray.get(tally.parts.remote()), listing_issues, ctx)
+        if ctx.too_many_errors():
+            log.error("no _SUCCESS written")
+        else:
+            folder.succeed()
+    finally:
+        folder.release()
+    ctx.summary.seconds = time.perf_counter() - start
+    return ctx.summary
 
 
 # --- datasets -----------------------------------------------------------------------------------
@@ -202,7 +195,6 @@ def _fingerprint_batch(batch: dict[str, Any], *, config: Config) -> dict[str, An
 
 def _clean_batch(batch: dict[str, Any], *, config: Config, holder: list[Any], schema: Any, tally: Any):
     from cleaner.engine import worker
-    from cleaner.engine.local import keep_result
     from cleaner.io.writer import result_row, rows_table
 
     _ready(config, holder)
@@ -211,11 +203,9 @@ def _clean_batch(batch: dict[str, Any], *, config: Config, holder: list[Any], sc
     failures = []
     rows = []
     for file_no, page_no, outcome in zip(batch["file"], batch["page"], outcomes, strict=True):
-        part.documents += 1
         if isinstance(outcome, worker.Failure):
-            part.failed += 1
             failures.append(((int(file_no), int(page_no)), outcome.as_dict()))
-        elif keep_result(outcome, config, part):  # the pipeline has set dup_cluster/dup_rank
+        if part.add(outcome, config):  # the pipeline has set dup_cluster/dup_rank
             rows.append(result_row(outcome))
     key = ("clean", int(batch["file"][0]), int(batch["page"][0])) if len(outcomes) else ("clean", -1, -1)
     import ray
@@ -246,10 +236,9 @@ def _index(ray, sources: list, config: Config) -> Any:
     if not config.repeats_on:
         return None
     from cleaner.dedup import CorpusIndex
-    from cleaner.engine import worker
     from cleaner.engine.ray_dedup import similar_pairs
 
-    params = worker.dedup_params(config)
+    params = dedup_params(config)
     if config.index:
         return CorpusIndex.load(config.index, params)
     fps = _pages(ray, sources, config).map_batches(
@@ -301,35 +290,22 @@ def _tally_class():
     return Tally
 
 
-def _report(parts: dict[tuple, Any], listing_issues: list, summary: RunSummary, config: Config) -> None:
-    """Fold the tally into `summary`; log every problem, in input order, and write `--errors`."""
-    from cleaner.engine.local import ErrorLog
+def _report(parts: dict[tuple, Any], listing_issues: list, ctx: RunContext) -> None:
+    """Add the tally's parts into the run's summary; report every problem in input order."""
     from cleaner.engine.worker import Failure
     from cleaner.io.readers import ReadIssue
 
-    errors = ErrorLog(summary, config.errors)
-    try:
-        for issue in listing_issues:
-            errors.issue(issue)
-        failures = []
-        for key in sorted(parts):
-            value = parts[key]
-            if key[0] == "read":
-                for source, message, fatal in value:
-                    errors.issue(ReadIssue(source, message, fatal))
-                continue
-            part, batch_failures = value
-            _merge(summary, part)
-            failures.extend(batch_failures)
-        for _, record in sorted(failures, key=lambda f: f[0]):
-            summary.failed -= 1  # counted in the merged parts already; ErrorLog counts it again
-            errors.failure(Failure(**record))
-    finally:
-        errors.close()
-
-
-def _merge(total: RunSummary, part: RunSummary) -> None:
-    for name in ("documents", "written", "empty", "too_short", "duplicates_dropped", "failed", "raw_chars"):
-        setattr(total, name, getattr(total, name) + getattr(part, name))
-    total.clean_chars += part.clean_chars
-    total.reasons = Counter(total.reasons) + Counter(part.reasons)
+    for issue in listing_issues:
+        ctx.issue(issue)
+    failures = []
+    for key in sorted(parts):
+        value = parts[key]
+        if key[0] == "read":
+            for source, message, fatal in value:
+                ctx.issue(ReadIssue(source, message, fatal))
+            continue
+        part, batch_failures = value
+        ctx.summary += part
+        failures.extend(batch_failures)
+    for _, record in sorted(failures, key=lambda f: f[0]):
+        ctx.failure(Failure(**record))

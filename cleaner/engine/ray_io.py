@@ -7,15 +7,13 @@ give. Workers then read one source each with the local readers
 copying it to a temporary local file (the readers take local paths), so a
 remote input needs as much free worker disk as its largest file.
 
-Output is a dataset folder: `_cleaner_run.json` first (which run made it),
-Ray's Parquet shards, `_SUCCESS` last.
+Output is a dataset folder claimed with `cleaner.engine.run.claim_folder`
+(`_cleaner_run.json` first: which run made it), Ray's Parquet shards, `_SUCCESS` last.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import os
 import posixpath
 import shutil
@@ -26,11 +24,10 @@ from typing import Any
 
 from cleaner.config import Config
 from cleaner.document import Page
+from cleaner.engine.run import SUCCESS, FolderClaim, claim_folder
 from cleaner.errors import ConfigError
 from cleaner.io.readers import InputFile, ReadIssue, iter_inputs, read_file, split_name
 
-RUN_FILE = "_cleaner_run.json"
-SUCCESS = "_SUCCESS"
 PART_PREFIX = "ray-"
 
 
@@ -164,7 +161,7 @@ def _renamed(items: Iterator[Page | ReadIssue], actual: str, given: str) -> Iter
 class DatasetFolder:
     """The output folder on any pyarrow filesystem: claimed for this run, `_SUCCESS` written last."""
 
-    def __init__(self, output: str, file_metadata: dict[str, Any]):
+    def __init__(self, output: str):
         if not output.endswith(("/", os.sep)) and _looks_like_file(output):
             raise ConfigError(
                 f"{output}: the Ray engine writes a dataset folder of Parquet shards; "
@@ -173,7 +170,7 @@ class DatasetFolder:
         self.output = output
         self.fs, self.path = resolve(output)
         self.path = self.path.rstrip("/") or "/"
-        self.file_metadata = file_metadata
+        self.claimed: FolderClaim | None = None
 
     def uri(self) -> str:
         """The folder as Ray's writer takes it (with `filesystem=self.fs`)."""
@@ -182,40 +179,20 @@ class DatasetFolder:
     def _file(self, name: str) -> str:
         return f"{self.path}/{name}"
 
-    def claim(self) -> None:
-        """Refuse a folder holding anything but an earlier Ray run with the same settings; clear that run.
+    def claim(self, record: dict[str, Any]) -> None:
+        """Claim the folder for the run `record` describes; on a re-run of the same run, clear it first.
 
         A Ray re-run starts over (no resume: Ray's shards are not aligned to input
         pages), so the earlier run's shards and `_SUCCESS` are deleted first.
         """
         import pyarrow.fs as pafs
 
-        settings = json.dumps(self.file_metadata, sort_keys=True)
-        digest = hashlib.sha256(("ray\x00" + settings).encode()).hexdigest()
-        info = self.fs.get_file_info(self.path)
-        if info.type == pafs.FileType.File:
-            raise ConfigError(f"{self.output}: is a file; the Ray engine writes a dataset folder")
-        if info.type == pafs.FileType.Directory:
-            entries = self.fs.get_file_info(pafs.FileSelector(self.path))
-            names = {posixpath.basename(e.path): e for e in entries}
-            if RUN_FILE in names:
-                with self.fs.open_input_stream(self._file(RUN_FILE)) as fh:
-                    recorded = json.loads(fh.read().decode("utf-8"))
-                if recorded.get("engine") != "ray" or recorded.get("sha256") != digest:
-                    raise ConfigError(
-                        f"{self.output}: holds a run made with other settings, rule packs or engine; "
-                        "write to an empty folder (or delete it) instead"
-                    )
-                for name, entry in names.items():
-                    if name == SUCCESS or (name.startswith(PART_PREFIX) and name.endswith(".parquet")):
-                        self.fs.delete_file(entry.path)
-                return
-            if names:
-                raise ConfigError(f"{self.output}: folder is not empty and holds no cleaner run")
-        else:
-            self.fs.create_dir(self.path, recursive=True)
-        record = {"sha256": digest, "engine": "ray", "run": self.file_metadata}
-        self._write(RUN_FILE, json.dumps(record, sort_keys=True).encode())
+        self.claimed = claim_folder(self.fs, self.path, record, display=self.output)
+        if self.claimed.resumed:
+            for entry in self.fs.get_file_info(pafs.FileSelector(self.path)):
+                name = posixpath.basename(entry.path)
+                if name == SUCCESS or (name.startswith(PART_PREFIX) and name.endswith(".parquet")):
+                    self.fs.delete_file(entry.path)
 
     def parts(self) -> list[str]:
         import pyarrow.fs as pafs
@@ -232,6 +209,11 @@ class DatasetFolder:
 
     def succeed(self) -> None:
         self._write(SUCCESS, b"")
+        self.release()
+
+    def release(self) -> None:
+        if self.claimed is not None:
+            self.claimed.release()
 
     def _write(self, name: str, data: bytes) -> None:
         with self.fs.open_output_stream(self._file(name)) as fh:

@@ -35,31 +35,16 @@ class Failure:
 def init_worker(config: Config, index: object | None = None, ruleset: object | None = None) -> None:
     """Build this process's pipeline once (called as a pool initializer or in-process)."""
     _state["pipeline"] = Pipeline.from_config(config, index, ruleset)
-    _state["pages"] = 0
 
 
 def _pipeline() -> Pipeline:
     return _state["pipeline"]
 
 
-def _document(page: Page) -> Document:
-    """Extract the page (HTML) or split it (text); an HTML page with no main text is an empty document."""
-    from cleaner.extract import RESET_EVERY, NoMainText, reset_extraction_caches, to_document
-
-    pipeline = _pipeline()
-    _state["pages"] += 1
-    if page.kind == "html" and _state["pages"] % RESET_EVERY == 0:
-        reset_extraction_caches()
-    try:
-        return to_document(page, pipeline.ruleset, timeout=pipeline.config.extract_timeout)
-    except NoMainText:
-        return Document.from_text("", id=page.id, source=page.source, url=page.url, metadata=page.metadata)
-
-
 def _guarded(page: Page, work) -> Any:
     stage = "extract"
     try:
-        doc = _document(page)
+        doc = _pipeline().document(page)
         stage = "clean"
         return work(doc)
     except CleanerError as exc:
@@ -82,6 +67,7 @@ def fingerprint_batch(pages: list[Page]) -> list[Any]:
 def first_pass_batch(pages: list[Page]) -> list[tuple[Any, Document] | Failure]:
     """Pass 1 keeping its work: each page's fingerprint and its document after the per-document stages,
     so pass 2 only has to apply the corpus stage."""
+    from cleaner.config import dedup_params
     from cleaner.dedup import fingerprint
 
     pipeline = _pipeline()
@@ -107,14 +93,3 @@ def finish_batch(docs: list[Document | Failure]) -> list[Result | Failure]:
         except Exception as exc:  # noqa: BLE001 - reported per page, the run goes on
             outcomes.append(Failure(doc.source, doc.id, "repeats", f"internal error: {type(exc).__name__}: {exc}"))
     return outcomes
-
-
-def dedup_params(config: Config):
-    from cleaner.dedup import DedupParams
-
-    return DedupParams(
-        repeat_min_docs=config.repeat_min_docs,
-        repeat_min_docs_corpus=config.repeat_min_docs_corpus,
-        dup_threshold=config.dup_threshold,
-        num_perm=config.num_perm,
-    )
