@@ -58,7 +58,8 @@ def test_split_name():
 
 def test_folder_is_read_recursively_in_sorted_order(dumps: Path):
     got = read([dumps])
-    assert not issues(got)
+    (hidden,) = issues(got)  # .hidden.txt: skipped, with a word
+    assert not hidden.fatal and hidden.source.endswith(".hidden.txt") and "starts with '.'" in hidden.message
     assert [p.id for p in pages(got)] == ["2024/05/story.v2", "a", "b"]
     first = pages(got)[1]
     assert first.kind == "text" and first.content == "First line\n\nSecond line\n"
@@ -69,6 +70,7 @@ def test_ids_are_stable_across_spellings_of_the_argument(dumps: Path, monkeypatc
     monkeypatch.chdir(dumps.parent)
     spellings = ["dumps", "./dumps/", str(dumps), str(dumps) + "/", "dumps/../dumps"]
     ids = [[p.id for p in pages(read([s]))] for s in spellings]
+    assert ids[0]
     assert all(i == ids[0] for i in ids)
     assert pages(read(["./dumps/"]))[1].source == "./dumps/a.txt"
 
@@ -114,7 +116,7 @@ def test_bad_text_inputs_are_reported_and_skipped(tmp_path: Path):
     assert pages(got)[1].content == "caf\ufffd au lait\n"
     messages = {(Path(i.source).name, i.message, i.fatal) for i in issues(got)}
     assert messages == {
-        ("binary.txt", "binary file, not a text dump", True),
+        ("binary.txt", "binary file (a PNG image), not a text dump", True),
         ("blank.txt", "empty file", False),
         ("empty.txt", "empty file", False),
         ("latin1.txt", "invalid UTF-8 replaced with U+FFFD", False),
@@ -127,14 +129,16 @@ def test_unreadable_file_is_reported(tmp_path: Path, monkeypatch):
     path.write_text("x\n", encoding="utf-8")
     path.chmod(0)
     if os.geteuid() == 0:  # root reads any file: make the open itself refuse, as it would for a user
-        real_open = open
+        import cleaner.io.fs
 
-        def refusing_open(file, *args, **kwargs):
-            if str(file) == str(path):
-                raise PermissionError(13, "Permission denied", str(file))
-            return real_open(file, *args, **kwargs)
+        real_open = cleaner.io.fs.open_input_stream
 
-        monkeypatch.setattr("builtins.open", refusing_open)
+        def refusing_open(location):
+            if str(location) == str(path):
+                raise PermissionError(13, "Permission denied", str(location))
+            return real_open(location)
+
+        monkeypatch.setattr(cleaner.io.fs, "open_input_stream", refusing_open)
     try:
         (issue,) = read([path])
     finally:
@@ -155,11 +159,59 @@ def test_gzip_text_dump(tmp_path: Path):
     assert page.id == "a" and page.content == "compressed page\n"
 
 
-def test_huge_single_line_file(tmp_path: Path):
-    line = ("word " * 10_000_000).encode()  # 50 MB, no newline
-    (tmp_path / "big.txt").write_bytes(line)
-    (page,) = read([tmp_path / "big.txt"])
-    assert len(page.content) == len(line)
+def limited(**limits) -> Config:
+    config = Config()
+    for key, value in limits.items():
+        setattr(config, key, value)
+    return config
+
+
+def test_pages_over_the_limits_are_reported_and_skipped(tmp_path: Path):
+    (tmp_path / "big.txt").write_bytes(b"word " * 300)  # 1500 bytes
+    (tmp_path / "longline.txt").write_bytes(b"short\n" + b"x" * 200 + b"\nshort\n")
+    (tmp_path / "ok.txt").write_bytes(b"short line\n" * 50)
+    with gzip.open(tmp_path / "bomb.txt.gz", "wb") as fh:
+        fh.write(b"a" * 5_000_000)
+    (tmp_path / "huge.html").write_bytes(b"<p>" + b"x" * 2000 + b"</p>")
+    got = list(iter_pages([str(tmp_path)], limited(max_page_bytes=1000, max_line_chars=100)))
+    assert [p.id for p in pages(got)] == ["ok"]
+    messages = {Path(i.source).name: i.message for i in issues(got)}
+    assert messages == {
+        "big.txt": "page larger than 1000 bytes (--max-page-bytes): skipped",
+        "bomb.txt.gz": "page larger than 1000 bytes (--max-page-bytes): skipped",
+        "huge.html": "page larger than 1000 bytes (--max-page-bytes): skipped",
+        "longline.txt": "a line of more than 100 characters (--max-line-chars): page skipped",
+    }
+    assert all(i.fatal and i.level == "error" for i in issues(got))
+
+
+def test_over_limit_records_are_skipped_without_being_held(tmp_path: Path):
+    path = tmp_path / "r.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps({"id": "a", "text": "small"}) + "\n")
+        fh.write('{"id": "bomb", "text": "' + "b" * 3_000_000 + '"}\n')
+        fh.write(json.dumps({"id": "c", "text": "y" * 900}) + "\n")  # a line over the limit, a page over too
+        fh.write(json.dumps({"id": "d", "text": "last"}) + "\n")
+    got = list(iter_pages([str(path)], limited(max_page_bytes=500)))
+    assert [p.id for p in pages(got)] == ["a", "d"]
+    assert [(i.source, i.fatal) for i in issues(got)] == [(f"{path}:2", True), (f"{path}:3", True)]
+
+
+def test_compressed_reads_are_accounted_in_decompressed_bytes(tmp_path: Path):
+    from cleaner.io.base import InputFile
+    from cleaner.io.compression import Decompressed, iter_lines, read_bounded
+
+    path = tmp_path / "z.txt.gz"
+    path.write_bytes(gzip.compress(b"line\n" * 100_000))
+    entry = InputFile(str(path), "z", "txt", "gzip")
+    assert read_bounded(entry, 1000) is None
+    assert read_bounded(entry, 600_000) == b"line\n" * 100_000
+    with Decompressed(entry) as stream:
+        while stream.read():
+            pass
+        assert stream.consumed == 500_000
+    lines = list(iter_lines(entry, 10))
+    assert len(lines) == 100_000 and lines[0] == (1, b"line") and lines[-1] == (100_000, b"line")
 
 
 # --- JSON Lines -------------------------------------------------------------------------------
@@ -421,7 +473,7 @@ def write_parquet(path: Path, columns: dict, row_group_size: int | None = None) 
 
 
 def test_parquet_rows_in_batches(tmp_path: Path, monkeypatch):
-    import cleaner.io.parquet_in as parquet_in
+    import cleaner.io.formats.parquet as parquet_in
 
     monkeypatch.setattr(parquet_in, "BATCH_ROWS", 2)
     n = 5
@@ -476,7 +528,7 @@ def test_mixed_inputs_in_one_call(tmp_path: Path, dumps: Path):
         "p",
         "urn:uuid:r1",
     ]
-    assert [i.source for i in issues(got)] == [f"{tmp_path / 'r.jsonl'}:2"]
+    assert [i.source for i in issues(got, fatal=True)] == [f"{tmp_path / 'r.jsonl'}:2"]
     assert read(args) == got  # deterministic
 
 
@@ -492,8 +544,10 @@ def test_a_few_stray_nul_bytes_do_not_make_a_page_binary(tmp_path: Path):
     text = "A real page whose CMS left a stray NUL \x00 in the middle of an otherwise fine paragraph.\n"
     text += "The rest of the article is ordinary text, one paragraph after another.\n" * 20
     (tmp_path / "page.txt").write_bytes(text.encode())
-    (tmp_path / "page.html").write_bytes(f"<html><body><p>{text}</p></body></html>".encode())
+    (tmp_path / "web.html").write_bytes(f"<html><body><p>{text}</p></body></html>".encode())
     (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" * 50)
     got = read([tmp_path])
-    assert sorted(Path(p.source).name for p in pages(got)) == ["page.html", "page.txt"]
-    assert [(Path(i.source).name, i.message) for i in issues(got)] == [("image.txt", "binary file, not a text dump")]
+    assert sorted(Path(p.source).name for p in pages(got)) == ["page.txt", "web.html"]
+    assert [(Path(i.source).name, i.message) for i in issues(got)] == [
+        ("image.txt", "binary file (a PNG image), not a text dump")
+    ]

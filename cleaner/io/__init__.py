@@ -1,6 +1,11 @@
-"""Input and output: readers turn files into `Page`s; the writer turns results into Parquet.
+"""Input and output over one file-system layer.
 
-Readers (`cleaner.io.readers.iter_pages`) stream pages from text dumps, JSON
-Lines, HTML files, WARC/WET archives and Parquet files, and report every
-file or record they cannot use as a `ReadIssue` instead of raising.
+Reading: `readers.iter_pages` lists the inputs (`fs`), opens and decompresses
+them (`compression`), and hands each file to its format's reader (`formats/`, a
+registry: one module per format declaring its extensions and reader); `decoding`
+turns bytes into text and `records` JSON objects or Parquet rows into pages.
+Every file or record a reader cannot use is a `ReadIssue`, never an exception.
+
+Writing: `writer` (Parquet) and the JSON Lines sinks, chosen by the output's
+extension (`sinks`).
 """

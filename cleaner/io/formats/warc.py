@@ -1,4 +1,5 @@
-"""WARC and WET archives, read with FastWARC (streaming; gzip, zstd and lz4 detected by content).
+"""WARC and WET archives (`.warc`, `.wet`), read with FastWARC (streaming; gzip, zstd and lz4
+detected by content, so these formats take no `.gz`/`.zst` handling of their own).
 
 Pages come from
 * ``response`` (and ``resource``) records whose payload is HTML — an HTTP
@@ -8,7 +9,8 @@ Pages come from
 * ``conversion`` records (Common Crawl WET): kind "text".
 
 Everything else (requests, metadata, images, PDFs, redirects, errors) is
-skipped silently. `Page.id` is the WARC-Record-ID without its angle brackets,
+skipped silently. A record whose payload is over the page limit is reported and skipped
+without being read. `Page.id` is the WARC-Record-ID without its angle brackets,
 `Page.url` the WARC-Target-URI, and `metadata` holds ``warc_date``.
 
 A broken record is reported and the reader resynchronises on the next record
@@ -20,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cleaner.config import Config
 from cleaner.document import Page
-from cleaner.io.readers import InputFile, Item, MissingDependency, ReadIssue, decode_html, decode_utf8, looks_binary
+from cleaner.io import fs
+from cleaner.io.base import Format, InputFile, Item, Limits, MissingDependency, ReadIssue, too_big
+from cleaner.io.decoding import decode_html, decode_utf8, looks_binary
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -35,15 +38,20 @@ def _fastwarc():
     return ArchiveIterator, WarcRecordType
 
 
-def read_warc(entry: InputFile, config: Config) -> Iterator[Item]:
+def _open(entry: InputFile):
+    """A local path as is (FastWARC reads it fastest), a remote file as a pyarrow stream."""
+    return entry.where if not fs.is_uri(entry.where) else fs.open_input_stream(entry.where)
+
+
+def read_warc(entry: InputFile, config, limits: Limits) -> Iterator[Item]:
     """Yield the pages of one WARC or WET file (see the module docstring)."""
     archive_iterator, types = _fastwarc()
     wanted = types.response | types.resource | types.conversion
     seen = 0
     try:
-        for record in archive_iterator(entry.path, record_types=wanted, parse_http=True):
+        for record in archive_iterator(_open(entry), record_types=wanted, parse_http=True):
             seen += 1
-            items = _record_items(entry, record)
+            items = _record_items(entry, record, limits)
             if items is None:
                 yield ReadIssue(entry.path, f"truncated: the file ends inside record {seen} ({_rid(record)})")
                 return
@@ -57,12 +65,12 @@ def read_warc(entry: InputFile, config: Config) -> Iterator[Item]:
     # Resynchronise: read again leniently, skipping the records already yielded.
     try:
         lenient = archive_iterator(
-            entry.path, record_types=wanted, parse_http=True, quirks_mode=True, strict_mode=False
+            _open(entry), record_types=wanted, parse_http=True, quirks_mode=True, strict_mode=False
         )
         for n, record in enumerate(lenient, start=1):
             if n <= seen:
                 continue
-            items = _record_items(entry, record)
+            items = _record_items(entry, record, limits)
             if items is None:
                 yield ReadIssue(entry.path, f"truncated: the file ends inside record {n} ({_rid(record)})")
                 return
@@ -75,7 +83,7 @@ def _rid(record) -> str:
     return (record.record_id or "").strip().strip("<>")
 
 
-def _record_items(entry: InputFile, record) -> list[Item] | None:
+def _record_items(entry: InputFile, record, limits: Limits) -> list[Item] | None:
     """The page (and warnings) one record gives, [] for a record that is no page, None when the
     record is cut short by the end of the file."""
     rid = _rid(record)
@@ -85,6 +93,8 @@ def _record_items(entry: InputFile, record) -> list[Item] | None:
     metadata = {"warc_date": headers.get("WARC-Date")}
     page_id = rid or f"{entry.id}@{record.stream_pos}"
     name = str(record.record_type)
+    if record.content_length > limits.page_bytes:
+        return [ReadIssue(where, too_big(limits.page_bytes))]
     if name == "conversion":
         payload = record.reader.read()
         if len(payload) < record.content_length:
@@ -92,6 +102,8 @@ def _record_items(entry: InputFile, record) -> list[Item] | None:
         if looks_binary(payload):
             return [ReadIssue(where, "binary data in a WET conversion record")]
         text, replaced = decode_utf8(payload)
+        if why := limits.line_issue(text):
+            return [ReadIssue(where, why)]
         page = Page(id=page_id, source=entry.path, content=text, kind="text", url=url, metadata=metadata)
         return [ReadIssue(where, "invalid UTF-8 replaced with U+FFFD", fatal=False), page] if replaced else [page]
     if record.is_http:
@@ -115,3 +127,9 @@ def _record_items(entry: InputFile, record) -> list[Item] | None:
     text, warning = decode_html(payload, charset)
     page = Page(id=page_id, source=entry.path, content=text, kind="html", url=url, metadata=metadata)
     return [ReadIssue(where, warning, fatal=False), page] if warning else [page]
+
+
+FORMATS = (
+    Format("warc", (".warc",), read_warc, ids_from_file=False),
+    Format("wet", (".wet",), read_warc, ids_from_file=False),
+)
