@@ -75,13 +75,19 @@ class Removal:
 
 
 def split_blocks(text: str) -> list[Block]:
-    """Split a dump into blocks: one per `\\n`-separated line with a non-whitespace character.
+    """Split a dump into blocks: one per line with a non-whitespace character.
 
-    Only `\\n` separates lines (a stray `\\r` stays in the block text so spans
-    map back to the input); a line of white space alone is no block.
+    A line ends at `\\n` or `\\r\\n`, nothing else: the `\\r` of a CRLF belongs to the line
+    ending, not the block; a lone `\\r` stays in the block text. A line of white space alone
+    is no block.
+
+    >>> [b.text for b in split_blocks("one\\r\\ntwo\\r\\n\\r\\nthree")]
+    ['one', 'two', 'three']
     """
     blocks = []
     for number, line in enumerate(text.split("\n"), start=1):
+        if line.endswith("\r"):
+            line = line[:-1]
         if line and not line.isspace():
             blocks.append(Block(len(blocks), number, line))
     return blocks

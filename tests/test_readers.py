@@ -551,3 +551,155 @@ def test_a_few_stray_nul_bytes_do_not_make_a_page_binary(tmp_path: Path):
     assert [(Path(i.source).name, i.message) for i in issues(got)] == [
         ("image.txt", "binary file (a PNG image), not a text dump")
     ]
+
+
+# --- records that must not sink a file (issue 11) ---------------------------------------------
+
+
+def test_lone_surrogates_are_replaced_with_a_warning(tmp_path: Path):
+    path = tmp_path / "s.jsonl"
+    path.write_text(
+        '{"id": "a\\ud800", "text": "broken \\udc00 text", "tag": "x\\ud83d", "ok": "\\ud83d\\ude00"}\n'
+        '{"id": "b", "text": "fine"}\n',
+        encoding="utf-8",
+    )
+    got = read([path])
+    first, second = pages(got)
+    assert (first.id, first.content, first.metadata) == (
+        "a\ufffd",
+        "broken \ufffd text",
+        {"tag": "x\ufffd", "ok": "😀"},
+    )
+    assert second.id == "b"
+    (warning,) = issues(got)
+    assert warning.level == "warning" and warning.source == f"{path}:1" and "surrogate" in warning.message
+
+
+def test_integer_id_beyond_the_digit_limit_loses_only_its_record(tmp_path: Path):
+    path = tmp_path / "ids.jsonl"
+    path.write_text(
+        '{"id": 1, "text": "one"}\n' + '{"id": ' + "9" * 5000 + ', "text": "huge"}\n' + '{"id": 3, "text": "three"}\n',
+        encoding="utf-8",
+    )
+    got = read([path])
+    assert [p.id for p in pages(got)] == ["1", "3"]
+    (issue,) = issues(got)
+    assert issue.fatal and issue.source == f"{path}:2" and "digits" in issue.message
+
+
+def test_pandas_nanosecond_timestamps_are_read(tmp_path: Path):
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    stamps = pa.array([1_700_000_000_123_456_789, 1_700_000_000_000_000_000], pa.timestamp("ns"))
+    table = pa.table({"text": ["a page", "another"], "crawled": stamps, "tz": stamps.cast(pa.timestamp("ns", "UTC"))})
+    pq.write_table(table, tmp_path / "ns.parquet")
+    got = read([tmp_path / "ns.parquet"])
+    first, second = pages(got)
+    assert first.metadata["crawled"] == datetime.datetime(2023, 11, 14, 22, 13, 20, 123456)
+    assert second.metadata["tz"].tzinfo is not None
+    assert [(i.message, i.fatal) for i in issues(got)] == [
+        ("column 'crawled': nanoseconds truncated to microseconds", False),
+        ("column 'tz': nanoseconds truncated to microseconds", False),
+    ]
+
+
+def test_same_file_twice_is_read_once(tmp_path: Path):
+    (tmp_path / "f.txt").write_text("page\n", encoding="utf-8")
+    got = read([tmp_path / "f.txt", tmp_path / "f.txt", tmp_path])
+    assert [p.id for p in pages(got)] == ["f"]
+    assert [(i.level, "read once" in i.message) for i in issues(got)] == [("warning", True), ("warning", True)]
+
+
+def test_two_files_with_one_id_are_refused_before_any_page(tmp_path: Path):
+    from cleaner.errors import ConfigError
+    from cleaner.io.readers import check_inputs
+
+    for folder in ("A", "B"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.txt").write_text(f"page of {folder}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"A/x\.txt and .*B/x\.txt would give pages the same id 'x'.*parent"):
+        check_inputs([str(tmp_path / "A"), str(tmp_path / "B")], Config())
+    with pytest.raises(ConfigError):
+        next(iter_pages([str(tmp_path / "A"), str(tmp_path / "B")], Config()))
+    assert sorted(p.id for p in pages(read([tmp_path]))) == ["A/x", "B/x"]  # the parent folder keeps them apart
+    (tmp_path / "A" / "x.html").write_text("<p>x</p>", encoding="utf-8")
+    with pytest.raises(ConfigError, match="rename one"):
+        check_inputs([str(tmp_path / "A")], Config())
+
+
+def test_repeated_record_ids_are_skipped_naming_the_first(tmp_path: Path):
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "same", "text": "first"}, {"id": "other", "text": "x"}])
+    write_jsonl(tmp_path / "b.jsonl", [{"id": "same", "text": "second"}, {"id": "same", "text": "third"}])
+    got = read([tmp_path / "a.jsonl", tmp_path / "b.jsonl"])
+    assert [(p.id, p.content) for p in pages(got)] == [("same", "first"), ("other", "x")]
+    assert [i.message for i in issues(got)] == [
+        f"duplicate id 'same' (first seen in {tmp_path / 'a.jsonl'}): skipped"
+    ] * 2
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (bytes(range(256)) * 64, "binary file, not a text dump"),
+        (gzip.compress(b"a text page\n" * 100), "binary file (gzip data), not a text dump (name it .gz to read it)"),
+        (
+            b"\x89PNG\r\n\x1a\n" + os.urandom(4000).replace(b"\x00", b"\x01"),
+            "binary file (a PNG image), not a text dump",
+        ),
+    ],
+)
+def test_binary_content_without_nul_bytes_is_detected(tmp_path: Path, data: bytes, kind: str):
+    import random
+
+    rng = random.Random(7)
+    noise = bytes(rng.choice(range(1, 256)) for _ in range(20000))  # random bytes, no NUL at all
+    (tmp_path / "noise.txt").write_bytes(noise)
+    (tmp_path / "data.txt").write_bytes(data.replace(b"\x00", b"\x02") if "PNG" not in kind else data)
+    got = read([tmp_path / "noise.txt", tmp_path / "data.txt"])
+    assert not pages(got)
+    assert [i.message for i in issues(got)] == ["binary file, not a text dump", kind]
+
+
+def test_text_in_an_8bit_encoding_is_not_binary(tmp_path: Path):
+    (tmp_path / "cyr.txt").write_bytes("Новости дня: всё спокойно.\n".encode("cp1251") * 50)
+    got = read([tmp_path / "cyr.txt"])
+    assert len(pages(got)) == 1 and [i.message for i in issues(got)] == ["invalid UTF-8 replaced with U+FFFD"]
+
+
+def test_fifo_and_hidden_files_in_a_folder_are_skipped_with_a_word(tmp_path: Path):
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "_draft.txt").write_text("draft\n", encoding="utf-8")
+    (tmp_path / ".x.txt").write_text("hidden\n", encoding="utf-8")
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x01")
+    (tmp_path / "_SUCCESS").write_text("", encoding="utf-8")
+    (tmp_path / "ok.txt").write_text("page\n", encoding="utf-8")
+    got = read([tmp_path])  # would block forever if the FIFO were opened
+    assert [p.id for p in pages(got)] == ["ok"]
+    messages = {Path(i.source).name: (i.level, i.message) for i in issues(got)}
+    assert messages["pipe.txt"] == ("warning", "skipped: not a regular file (a FIFO, socket or device)")
+    assert messages["_draft.txt"][1].startswith("skipped: the name starts with '.' or '_'")
+    assert set(messages) == {"pipe.txt", "_draft.txt", ".x.txt"}
+    (page,) = read([tmp_path / "_draft.txt"])  # named as an argument, it is read
+    assert page.id == "_draft"
+
+
+def test_stdin_is_read_as_json_lines(monkeypatch):
+    import io
+    import sys
+
+    data = b'{"id": "s1", "text": "from stdin"}\n{"text": "second"}\n'
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    got = read(["-"])
+    assert [(p.id, p.source, p.content) for p in pages(got)] == [("s1", "-", "from stdin"), ("stdin:2", "-", "second")]
+
+
+def test_a_format_is_one_module_in_the_registry():
+    from cleaner.io import formats
+
+    assert set(formats.FORMATS) == {"txt", "jsonl", "html", "warc", "wet", "parquet"}
+    assert formats.EXTENSIONS[".ndjson"] == "jsonl" and formats.EXTENSIONS[".htm"] == "html"
+    for name, fmt in formats.REGISTRY.items():
+        assert fmt.name == name and fmt.extensions and callable(fmt.read)

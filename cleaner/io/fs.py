@@ -84,6 +84,19 @@ def child(location: str, path: str) -> str:
     return f"{scheme}://{path.lstrip('/') if scheme.lower() in PYARROW_SCHEMES else path}{query}"
 
 
+def add_suffix(location: str, suffix: str) -> str:
+    """`location` with `suffix` added to its name (before any query parameters)."""
+    base, query = _split_query(location) if is_uri(location) else (location, "")
+    return f"{base}{suffix}{query}"
+
+
+def join(location: str, name: str) -> str:
+    """The location of `name` inside the folder `location` (keeping any query parameters)."""
+    base, query = _split_query(location) if is_uri(location) else (location, "")
+    sep = "/" if is_uri(location) else os.sep
+    return f"{base.rstrip('/' + os.sep) if len(base) > 1 else base}{sep}{name}{query}"
+
+
 def display(location: str) -> str:
     """A location as messages and `Page.source` name it: without its query parameters."""
     return _split_query(location)[0]

@@ -1,7 +1,8 @@
-"""Parquet output: streamed row groups, zstd, written under a temporary name and renamed into place.
+"""The output rows and schema, and Parquet output: streamed row groups, zstd, written under a
+temporary name and moved into place, on any file system `cleaner.io.fs` opens.
 
-A file is complete or absent: rows go to `<name>.tmp-<pid>` and only `close()`
-renames it to the final name; `abort()` (or an exception inside `with`) removes
+A file is complete or absent: rows go to `.<name>.tmp-<pid>` and only `close()`
+moves it to the final name; `abort()` (or an exception inside `with`) removes
 it. Nothing here depends on wall-clock time, so the same rows give the same bytes.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import posixpath
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cleaner.document import Result
+from cleaner.io import fs
 
 REMOVAL_TYPE = pa.struct(
     [
@@ -63,26 +66,41 @@ def result_row(result: Result) -> dict[str, Any]:
         "dup_cluster": result.dup_cluster,
         "dup_rank": result.dup_rank,
     }
+    extra: dict[str, Any] = {}
+    renamed = [key for key in result.metadata if key in BASE_NAMES or key == EXTRA_METADATA]
     for key, value in result.metadata.items():
-        name = key if key not in BASE_NAMES and key != EXTRA_METADATA else f"meta_{key}"
-        row[name] = value
+        if key not in renamed:
+            row[key] = value
+    for key in renamed:
+        name = f"meta_{key}"
+        if name in row:  # `lang` beside `meta_lang`: the renamed one keeps its own name, in metadata_extra
+            extra[key] = result.metadata[key]
+        else:
+            row[name] = result.metadata[key]
+    if extra:
+        row[EXTRA_METADATA] = extra
     return row
 
 
 def metadata_fields(rows: list[dict[str, Any]]) -> list[pa.Field]:
-    """Columns for the metadata keys of the first row group, typed from their values."""
+    """Columns for the metadata keys of the first row group, typed from their values (integers
+    beyond int64 do not count: they go to `metadata_extra`)."""
     names: list[str] = []
     for row in rows:
-        names.extend(k for k in row if k not in BASE_NAMES and k not in names)
+        names.extend(k for k in row if k not in BASE_NAMES and k != EXTRA_METADATA and k not in names)
     fields = []
     for name in sorted(names):
-        values = [row.get(name) for row in rows]
+        values = [None if _huge_int(row.get(name)) else row.get(name) for row in rows]
         try:
             kind = pa.array(values).type
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
             kind = pa.string()
         fields.append(pa.field(name, pa.string() if pa.types.is_null(kind) else kind))
     return fields
+
+
+def _huge_int(value: Any) -> bool:
+    return isinstance(value, int) and not -(1 << 63) <= value < (1 << 63)
 
 
 def output_schema(rows: list[dict[str, Any]], file_metadata: dict[str, Any]) -> pa.Schema:
@@ -103,15 +121,19 @@ def rows_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
         if field.name == EXTRA_METADATA:
             continue
         values = [row.get(field.name) for row in rows]
+        if any(_huge_int(v) for v in values) and pa.types.is_integer(field.type):
+            columns.append(pa.array(_fitting(field, values, extras), type=field.type))
+            continue
         try:
             columns.append(pa.array(values, type=field.type))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
             if field.name in BASE_NAMES:
                 raise
             columns.append(pa.array(_fitting(field, values, extras), type=field.type))
-    known = set(schema.names)
+    known = set(schema.names) - {EXTRA_METADATA}
     for extra, row in zip(extras, rows, strict=True):
-        extra.update({k: v for k, v in row.items() if k not in known})
+        extra.update({k: v for k, v in row.items() if k not in known and k != EXTRA_METADATA})
+        extra.update(row.get(EXTRA_METADATA) or {})
     columns.append(pa.array([json.dumps(e, sort_keys=True, default=str) if e else None for e in extras], pa.string()))
     return pa.Table.from_arrays(columns, schema=schema)
 
@@ -119,6 +141,10 @@ def rows_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
 def _fitting(field: pa.Field, values: list[Any], extras: list[dict[str, Any]]) -> list[Any]:
     fitting = []
     for extra, value in zip(extras, values, strict=True):
+        if _huge_int(value) and pa.types.is_integer(field.type):
+            extra[field.name] = value
+            fitting.append(None)
+            continue
         try:
             pa.array([value], type=field.type)
             fitting.append(value)
@@ -128,22 +154,67 @@ def _fitting(field: pa.Field, values: list[Any], extras: list[dict[str, Any]]) -
     return fitting
 
 
+class AtomicFile:
+    """An output file on any file system, written under `.<name>.tmp-<pid>` beside it and moved to
+    its final name only by `commit()`; `discard()` removes the temporary file. The final name is
+    never touched before `commit()`."""
+
+    def __init__(self, location: str | Path):
+        self.location = str(location)
+        self.fs, self.final = fs.resolve(self.location)
+        folder, name = posixpath.split(self.final) if fs.is_uri(self.location) else os.path.split(self.final)
+        self.folder = folder
+        self.tmp = (posixpath if fs.is_uri(self.location) else os.path).join(folder, f".{name}.tmp-{os.getpid()}")
+        self.stream = None
+
+    def open(self):
+        """The output stream of the temporary file (its folder created when missing)."""
+        if self.stream is None:
+            if self.folder:
+                with contextlib.suppress(OSError):
+                    self.fs.create_dir(self.folder, recursive=True)
+            self.stream = self.fs.open_output_stream(self.tmp, compression=None)
+        return self.stream
+
+    def commit(self) -> None:
+        self.open()
+        if not self.stream.closed:
+            self.stream.close()
+        self.fs.move(self.tmp, self.final)
+
+    def discard(self) -> None:
+        if self.stream is not None:
+            with contextlib.suppress(Exception):
+                self.stream.close()
+            with contextlib.suppress(Exception):
+                self.fs.delete_file(self.tmp)
+
+
 class ParquetSink:
     """Write results to one Parquet file in row groups of `row_group_size`.
 
-    The schema is fixed by the first row group: metadata keys first seen later,
-    or values that do not fit their column, go to a JSON `metadata_extra` column
-    rather than being lost.
+    The schema is `schema` when given (a dataset's shards share the first one's), else fixed by
+    the first row group: metadata keys first seen later, or values that do not fit their column,
+    go to a JSON `metadata_extra` column rather than being lost.
     """
 
-    def __init__(self, path: str | Path, *, file_metadata: dict[str, Any], row_group_size: int = 1000):
-        self.path = Path(path)
-        self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+    extension = ".parquet"
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        file_metadata: dict[str, Any],
+        row_group_size: int = 1000,
+        schema: pa.Schema | None = None,
+    ):
+        self.path = path
+        self.file = AtomicFile(path)
         self.row_group_size = max(1, row_group_size)
         self.file_metadata = file_metadata
         self.rows: list[dict[str, Any]] = []
         self.writer: pq.ParquetWriter | None = None
-        self.schema: pa.Schema | None = None
+        self.schema: pa.Schema | None = schema
         self.count = 0
 
     def __enter__(self) -> ParquetSink:
@@ -167,30 +238,31 @@ class ParquetSink:
 
     def _flush(self) -> None:
         if self.writer is None:
-            self.schema = output_schema(self.rows, self.file_metadata)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
+            if self.schema is None:
+                self.schema = output_schema(self.rows, self.file_metadata)
+            self.writer = pq.ParquetWriter(self.file.open(), self.schema, compression="zstd")
         if self.rows:
             self.writer.write_table(rows_table(self.rows, self.schema), row_group_size=self.row_group_size)
         self.rows = []
 
     def close(self) -> None:
-        """Flush what is left and rename the file into place (an empty run still gets a valid file)."""
+        """Flush what is left and move the file into place (an empty run still gets a valid file)."""
         self._flush()
         assert self.writer is not None
         self.writer.close()
-        os.replace(self.tmp, self.path)
+        self.file.commit()
 
     def abort(self) -> None:
         """Drop the partial file; the final name is never touched."""
         if self.writer is not None:
             with contextlib.suppress(Exception):
                 self.writer.close()
-        self.tmp.unlink(missing_ok=True)
+        self.file.discard()
 
 
 def read_file_metadata(path: str | Path) -> dict[str, Any]:
     """The run description a `cleaner` output carries (version, configuration, rule packs)."""
-    schema = pq.read_schema(path)
+    filesystem, inside = fs.resolve(str(path))
+    schema = pq.read_schema(inside, filesystem=filesystem)
     raw = (schema.metadata or {}).get(METADATA_KEY)
     return json.loads(raw) if raw else {}
