@@ -34,6 +34,12 @@ def _formats() -> tuple[str, ...]:
     return FORMATS
 
 
+def _output_formats() -> tuple[str, ...]:
+    from cleaner.io.sinks import OUTPUT_FORMATS
+
+    return tuple(OUTPUT_FORMATS)
+
+
 def setting(default: Any = None, *, help: str, commands: frozenset[str] = _ALL, **cli: Any) -> Any:
     """A Config field with its flag's description (`cli`: metavar, choices, short, flag)."""
     meta = {"help": help, "commands": commands, **cli}
@@ -79,8 +85,20 @@ class Config:
     text_column: str = setting("text", help="Parquet/JSONL text column (default text)", metavar="NAME")
     id_column: str = setting("id", help="Parquet/JSONL id column (default id)", metavar="NAME")
     url_column: str = setting("url", help="Parquet/JSONL url column (default url)", metavar="NAME")
+    max_page_bytes: int = setting(
+        8 << 20, help="report and skip a page over N bytes once decompressed (default 8 MiB)", metavar="N"
+    )
+    max_line_chars: int = setting(
+        1 << 20, help="report and skip a text page with a line over N characters (default 1 MiB)", metavar="N"
+    )
     extract_timeout: float = setting(
         5.0, help="per-page HTML extraction limit in seconds, 0 for none (default 5)", metavar="S"
+    )
+    output_format: str | None = setting(
+        None,
+        help="output format (default: from -o's extension; parquet for a folder; jsonl for -)",
+        choices=_output_formats,
+        commands=_CLEAN_ONLY,
     )
     row_group_size: int = setting(1000, help="rows per Parquet row group (1000)", metavar="N", commands=_CLEAN_ONLY)
     shard_size: int = setting(
@@ -125,6 +143,8 @@ def check_config(config: Config) -> Config:
     _at_least(config.min_words, 0, "--min-words")
     _at_least(config.row_group_size, 1, "--row-group-size")
     _at_least(config.shard_size, 1, "--shard-size")
+    _at_least(config.max_page_bytes, 1, "--max-page-bytes")
+    _at_least(config.max_line_chars, 1, "--max-line-chars")
     if config.limit is not None:
         _at_least(config.limit, 0, "--limit")
     if config.max_errors is not None:

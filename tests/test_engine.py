@@ -56,18 +56,24 @@ def test_bad_inputs_are_reported_and_the_rest_written(tmp_path, caplog):
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "binary.txt").write_bytes(b"\x00\x01\x02PK\x03\x04" * 100)
     (corpus / "dangling.txt").symlink_to(tmp_path / "does-not-exist.txt")
-    (corpus / "huge.txt").write_text("word " * 10_000_000, encoding="utf-8")
+    (corpus / "huge.txt").write_text("word " * 20_000, encoding="utf-8")  # over the page limit set below
     out = tmp_path / "o.parquet"
     errors = tmp_path / "errors.jsonl"
-    summary = run([str(corpus), str(tmp_path / "missing")], str(out), Config(errors=str(errors)), progress=False)
+    config = Config(errors=str(errors), max_page_bytes=50_000)
+    summary = run([str(corpus), str(tmp_path / "missing")], str(out), config, progress=False)
     ids = pq.read_table(out, columns=["id"]).column("id").to_pylist()
-    assert {"page00", "page01", "page02", "bad-utf8", "huge"} <= set(ids)
-    assert "binary" not in ids and "dangling" not in ids
+    assert {"page00", "page01", "page02", "bad-utf8"} <= set(ids)
+    assert "binary" not in ids and "dangling" not in ids and "huge" not in ids
     assert summary.exit_code == 1 and summary.read_errors >= 3
     assert summary.warnings >= 1
     logged = [json.loads(line) for line in errors.read_text().splitlines()]
     assert any("missing" in e["source"] for e in logged)
     assert any("binary" in e["source"] for e in logged)
+    huge = [e for e in logged if e["source"].endswith("huge.txt")]
+    assert [(e["level"], e["message"]) for e in huge] == [
+        ("error", "page larger than 50000 bytes (--max-page-bytes): skipped")
+    ]
+    assert any(e["level"] == "warning" and e["source"].endswith("dangling.txt") for e in logged)
 
 
 def test_min_words_and_empty_documents(tmp_path):

@@ -159,13 +159,6 @@ def test_gzip_text_dump(tmp_path: Path):
     assert page.id == "a" and page.content == "compressed page\n"
 
 
-def limited(**limits) -> Config:
-    config = Config()
-    for key, value in limits.items():
-        setattr(config, key, value)
-    return config
-
-
 def test_pages_over_the_limits_are_reported_and_skipped(tmp_path: Path):
     (tmp_path / "big.txt").write_bytes(b"word " * 300)  # 1500 bytes
     (tmp_path / "longline.txt").write_bytes(b"short\n" + b"x" * 200 + b"\nshort\n")
@@ -173,7 +166,7 @@ def test_pages_over_the_limits_are_reported_and_skipped(tmp_path: Path):
     with gzip.open(tmp_path / "bomb.txt.gz", "wb") as fh:
         fh.write(b"a" * 5_000_000)
     (tmp_path / "huge.html").write_bytes(b"<p>" + b"x" * 2000 + b"</p>")
-    got = list(iter_pages([str(tmp_path)], limited(max_page_bytes=1000, max_line_chars=100)))
+    got = list(iter_pages([str(tmp_path)], Config(max_page_bytes=1000, max_line_chars=100)))
     assert [p.id for p in pages(got)] == ["ok"]
     messages = {Path(i.source).name: i.message for i in issues(got)}
     assert messages == {
@@ -192,7 +185,7 @@ def test_over_limit_records_are_skipped_without_being_held(tmp_path: Path):
         fh.write('{"id": "bomb", "text": "' + "b" * 3_000_000 + '"}\n')
         fh.write(json.dumps({"id": "c", "text": "y" * 900}) + "\n")  # a line over the limit, a page over too
         fh.write(json.dumps({"id": "d", "text": "last"}) + "\n")
-    got = list(iter_pages([str(path)], limited(max_page_bytes=500)))
+    got = list(iter_pages([str(path)], Config(max_page_bytes=500)))
     assert [p.id for p in pages(got)] == ["a", "d"]
     assert [(i.source, i.fatal) for i in issues(got)] == [(f"{path}:2", True), (f"{path}:3", True)]
 

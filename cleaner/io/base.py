@@ -9,9 +9,6 @@ from typing import Any
 
 from cleaner.document import Page
 
-DEFAULT_MAX_PAGE_BYTES = 8 << 20
-DEFAULT_MAX_LINE_CHARS = 1 << 20
-
 
 @dataclass(frozen=True, slots=True)
 class ReadIssue:
@@ -64,14 +61,13 @@ class Limits:
     block, and a block's fingerprint costs memory in proportion to its length).
     """
 
-    page_bytes: int = DEFAULT_MAX_PAGE_BYTES
-    line_chars: int = DEFAULT_MAX_LINE_CHARS
+    page_bytes: int
+    line_chars: int
 
     @classmethod
     def of(cls, config: Any) -> Limits:
-        page = getattr(config, "max_page_bytes", None) or DEFAULT_MAX_PAGE_BYTES
-        line = getattr(config, "max_line_chars", None) or DEFAULT_MAX_LINE_CHARS
-        return cls(page, min(line, page))
+        """The limits `config.max_page_bytes` and `config.max_line_chars` set."""
+        return cls(config.max_page_bytes, min(config.max_line_chars, config.max_page_bytes))
 
     def line_issue(self, text: str) -> str | None:
         """Why a text page is refused for its longest line, or None when every line fits."""
