@@ -49,7 +49,7 @@ def pack_ruleset(tmp_path: Path, body: str) -> RuleSet:
 def test_text_page_is_one_block_per_line():
     page = Page(id="t", source="t.txt", content="Title\n\nBody.\r\n", url="https://e.com", metadata={"k": 1})
     doc = to_document(page, None)
-    assert [(b.line, b.text) for b in doc.blocks] == [(1, "Title"), (3, "Body.\r")]
+    assert [(b.line, b.text) for b in doc.blocks] == [(1, "Title"), (3, "Body.")]  # CRLF: the \\r ends the line
     assert (doc.id, doc.source, doc.url, doc.metadata) == ("t", "t.txt", "https://e.com", {"k": 1})
     assert doc.text == page.content
 
