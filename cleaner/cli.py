@@ -12,6 +12,7 @@ function that runs it. Settings flags are generated from the `Config` fields
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import logging
 import os
@@ -91,8 +92,19 @@ def add_clean(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.Argu
     clean = sub.add_parser(
         "clean", parents=[common], help="clean pages into Parquet (the main job)", description=CLEAN_HELP
     )
-    clean.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.txt .jsonl .html .warc .parquet …)")
-    clean.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.parquet, or DIR/ for shards")
+    clean.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="files or folders (.txt .jsonl .html .warc .parquet …, paths or URIs), - for stdin",
+    )
+    clean.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="OUT.parquet, OUT.jsonl[.gz|.zst], DIR/ for shards, or - for JSON Lines on stdout (any path or URI)",
+    )
     add_settings(clean, CLEAN_COMMAND)
     return clean
 
@@ -278,7 +290,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("cleaner: interrupted; no partial output was left under the final name", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return 1
+        return _closed_stdout()
+
+
+def _closed_stdout() -> int:
+    """The reader of our stdout went away (`cleaner clean - -o - | head`): stop quietly, as `yes | head`
+    does, with 128 + SIGPIPE; stdout is pointed at /dev/null so the interpreter's final flush is silent."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141
 
 
 if __name__ == "__main__":

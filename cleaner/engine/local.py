@@ -240,6 +240,7 @@ def _no_bar(progress: bool | None) -> bool | None:
 
 
 def check_paths(paths: list[str]) -> None:
-    """Refuse a run where no input path exists at all (a usage error, not a per-file one)."""
-    if paths and not any(Path(p).exists() for p in paths):
+    """Refuse a run where no input path exists at all (a usage error, not a per-file one); stdin (`-`)
+    and URIs are checked when they are read."""
+    if paths and not any(p == "-" or "://" in p or Path(p).exists() for p in paths):
         raise CleanerError(f"no such input: {', '.join(paths)}")

@@ -32,7 +32,7 @@ COMPRESSION = {".gz": "gzip", ".zst": "zstd"}
 META_SUFFIX = ".meta.json"
 
 
-class OutputClosed(Exception):
+class OutputClosed(BrokenPipeError):
     """The reader of stdout went away (`| head`): stop writing, quietly."""
 
 

@@ -8,6 +8,8 @@ A sink has `write(result)`, `close()` (complete the output), `abort()` (leave no
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ OUTPUT_FORMATS: dict[str, type] = {
     "jsonl.zst": JsonlSink,
 }
 DEFAULT_FORMAT = "parquet"
+META_FILE = "_META.json"
 _SUFFIXES = {".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonl.gz": "jsonl.gz"}
 _SUFFIXES |= {".ndjson.gz": "jsonl.gz", ".jsonl.zst": "jsonl.zst", ".ndjson.zst": "jsonl.zst"}
 
@@ -61,3 +64,25 @@ def open_sink(output: str | Path, fmt: str, *, file_metadata: dict[str, Any], **
     if sink is not JsonlSink:
         options.pop("meta_file", None)
     return sink(output, file_metadata=file_metadata, **options)
+
+
+def dataset_meta(file_metadata: dict[str, Any], fmt: str, schema: Any) -> bytes:
+    """The `_META.json` of a dataset folder: the run metadata, the shards' format and their Arrow
+    schema (base64 of its IPC form), which a resumed run reuses and readers of JSON Lines shards need."""
+    encoded = base64.b64encode(schema.serialize().to_pybytes()).decode("ascii")
+    meta = {**file_metadata, "format": fmt, "arrow_schema": encoded}
+    return json.dumps(meta, sort_keys=True, indent=2).encode() + b"\n"
+
+
+def dataset_schema(folder: str | Path) -> Any:
+    """The Arrow schema of every shard in a dataset folder `cleaner` wrote (from its `_META.json`).
+
+    JSON Lines carries no types, and `pyarrow.dataset` infers them from the first shard (a column
+    null there is typed null): pass this schema, `ds.dataset(folder, format="json", schema=...)`.
+    """
+    import pyarrow as pa
+
+    filesystem, path = fs.resolve(str(folder))
+    with filesystem.open_input_stream(f"{path.rstrip('/')}/{META_FILE}", compression=None) as fh:
+        meta = json.loads(fh.read().decode("utf-8"))
+    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(meta["arrow_schema"])))
