@@ -577,7 +577,8 @@ def test_integer_id_beyond_the_digit_limit_loses_only_its_record(tmp_path: Path)
     got = read([path])
     assert [p.id for p in pages(got)] == ["1", "3"]
     (issue,) = issues(got)
-    assert issue.fatal and issue.source == f"{path}:2" and "digits" in issue.message
+    assert issue.fatal and issue.source == f"{path}:2"
+    assert issue.message == "invalid JSON: an integer of 5000 digits (at most 4300 are read)"
 
 
 def test_pandas_nanosecond_timestamps_are_read(tmp_path: Path):

@@ -19,6 +19,7 @@ from cleaner.io.records import record_items
 # A record may carry its text JSON-escaped (6 bytes for one escaped character), so the raw line
 # limit is looser than the page limit; the decoded text is checked against the page limit.
 ESCAPE_ALLOWANCE = 6
+MAX_DIGITS = 4300
 
 
 def read_jsonl(entry: InputFile, config, limits: Limits) -> Iterator[Item]:
@@ -35,14 +36,14 @@ def _record(entry: InputFile, config, limits: Limits, number: int, raw: bytes) -
     where = f"{entry.path}:{number}"
     text, replaced = decode_utf8(raw)
     try:
-        record = json.loads(text)
+        record = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         yield ReadIssue(where, f"invalid JSON: {exc.msg} (column {exc.colno})")
         return
     except RecursionError:
         yield ReadIssue(where, "invalid JSON: nested too deeply")
         return
-    except ValueError as exc:  # an integer beyond Python's digit limit
+    except ValueError as exc:  # _parse_int's refusal
         yield ReadIssue(where, f"invalid JSON: {exc}")
         return
     if not isinstance(record, dict):
@@ -54,6 +55,14 @@ def _record(entry: InputFile, config, limits: Limits, number: int, raw: bytes) -
     if replaced and isinstance(items[-1], Page):
         yield ReadIssue(where, "invalid UTF-8 replaced with U+FFFD", fatal=False)
     yield from items
+
+
+def _parse_int(digits: str) -> int:
+    """An integer of the record; one beyond Python's limit of 4,300 digits loses its record only."""
+    size = len(digits.lstrip("-"))
+    if size > MAX_DIGITS:
+        raise ValueError(f"an integer of {size} digits (at most {MAX_DIGITS} are read)")
+    return int(digits)
 
 
 FORMATS = (Format("jsonl", (".jsonl", ".ndjson"), read_jsonl),)
