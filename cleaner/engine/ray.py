@@ -56,6 +56,8 @@ def run_ray(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
 
     config = ctx.config
     DatasetFolder(output)  # refuse `-o FILE.parquet` before starting anything
+    if config.output_format not in (None, "parquet"):
+        raise ConfigError(f"--output-format {config.output_format}: the Ray engine writes Parquet shards only")
     started_here = False
     if not ray.is_initialized():
         try:
