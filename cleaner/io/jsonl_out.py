@@ -23,9 +23,8 @@ from typing import IO, Any
 
 import pyarrow as pa
 
-from cleaner.document import Result
 from cleaner.io import fs
-from cleaner.io.writer import AtomicFile, output_schema, result_row, rows_table
+from cleaner.io.writer import AtomicFile, RowSink
 
 STDOUT = "-"
 COMPRESSION = {".gz": "gzip", ".zst": "zstd"}
@@ -53,27 +52,15 @@ def dumps(row: dict[str, Any]) -> str:
     return json.dumps(row, ensure_ascii=False, separators=(",", ":"), default=json_value)
 
 
-class JsonlSink:
-    """Write results as JSON Lines to `path` (compressed by its extension) or to stdout (`-`)."""
+class JsonlSink(RowSink):
+    """Write results as JSON Lines to `path` (compressed by its extension) or to stdout (`-`);
+    see `RowSink`. `meta_file`: write the run metadata beside the file."""
 
-    extension = ".jsonl"
-
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        file_metadata: dict[str, Any],
-        row_group_size: int = 1000,
-        schema: pa.Schema | None = None,
-        meta_file: bool = True,
-    ):
-        self.path = str(path)
+    def __init__(self, path: str | Path, *, meta_file: bool = True, **options: Any):
+        super().__init__(str(path), **options)
         self.stdout = self.path == STDOUT
-        self.file_metadata = file_metadata
-        self.row_group_size = 1 if self.stdout else max(1, row_group_size)
-        self.schema = schema
-        self.rows: list[dict[str, Any]] = []
-        self.count = 0
+        if self.stdout:
+            self.row_group_size = 1
         self.file: AtomicFile | None = None
         self.meta: AtomicFile | None = None
         self.stream: Any = None
@@ -82,21 +69,6 @@ class JsonlSink:
             self.meta = AtomicFile(fs.add_suffix(self.path, META_SUFFIX)) if meta_file else None
             name = fs.display(self.path).lower()
             self.compression = next((c for suffix, c in COMPRESSION.items() if name.endswith(suffix)), None)
-
-    def __enter__(self) -> JsonlSink:
-        return self
-
-    def __exit__(self, kind, value, tb) -> None:
-        if kind is None:
-            self.close()
-        else:
-            self.abort()
-
-    def write(self, result: Result) -> None:
-        self.rows.append(result_row(result))
-        self.count += 1
-        if len(self.rows) >= self.row_group_size:
-            self._flush()
 
     def _open(self) -> Any:
         if self.stream is None:
@@ -111,10 +83,7 @@ class JsonlSink:
     def _flush(self) -> None:
         if not self.rows:
             return
-        if self.schema is None:
-            self.schema = output_schema(self.rows, self.file_metadata)
-        lines = "".join(dumps(row) + "\n" for row in rows_table(self.rows, self.schema).to_pylist())
-        self.rows = []
+        lines = "".join(dumps(row) + "\n" for row in self._table().to_pylist())
         stream = self._open()
         if self.stdout:
             _write_stdout(stream, lines)

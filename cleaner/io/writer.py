@@ -190,15 +190,11 @@ class AtomicFile:
                 self.fs.delete_file(self.tmp)
 
 
-class ParquetSink:
-    """Write results to one Parquet file in row groups of `row_group_size`.
-
-    The schema is `schema` when given (a dataset's shards share the first one's), else fixed by
-    the first row group: metadata keys first seen later, or values that do not fit their column,
-    go to a JSON `metadata_extra` column rather than being lost.
-    """
-
-    extension = ".parquet"
+class RowSink:
+    """What every sink shares: results become output rows (`result_row`), buffered up to
+    `row_group_size` and handed to `_flush`; the schema is `schema` when given (a dataset's shards
+    share the first one's), else fixed from the first rows flushed. In a `with` block, leaving
+    normally closes the output and an exception aborts it."""
 
     def __init__(
         self,
@@ -209,15 +205,13 @@ class ParquetSink:
         schema: pa.Schema | None = None,
     ):
         self.path = path
-        self.file = AtomicFile(path)
-        self.row_group_size = max(1, row_group_size)
         self.file_metadata = file_metadata
-        self.rows: list[dict[str, Any]] = []
-        self.writer: pq.ParquetWriter | None = None
+        self.row_group_size = max(1, row_group_size)
         self.schema: pa.Schema | None = schema
+        self.rows: list[dict[str, Any]] = []
         self.count = 0
 
-    def __enter__(self) -> ParquetSink:
+    def __enter__(self):
         return self
 
     def __exit__(self, kind, value, tb) -> None:
@@ -236,14 +230,40 @@ class ParquetSink:
         for result in results:
             self.write(result)
 
-    def _flush(self) -> None:
-        if self.writer is None:
-            if self.schema is None:
-                self.schema = output_schema(self.rows, self.file_metadata)
-            self.writer = pq.ParquetWriter(self.file.open(), self.schema, compression="zstd")
-        if self.rows:
-            self.writer.write_table(rows_table(self.rows, self.schema), row_group_size=self.row_group_size)
+    def _table(self) -> pa.Table:
+        """The buffered rows as a table of the sink's schema (fixed now if it was not), buffer emptied."""
+        if self.schema is None:
+            self.schema = output_schema(self.rows, self.file_metadata)
+        table = rows_table(self.rows, self.schema)
         self.rows = []
+        return table
+
+    def _flush(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+
+class ParquetSink(RowSink):
+    """Write results to one Parquet file in row groups of `row_group_size` (see `RowSink`): metadata
+    keys first seen after the schema is fixed, or values that do not fit their column, go to a JSON
+    `metadata_extra` column rather than being lost."""
+
+    def __init__(self, path: str | Path, **options: Any):
+        super().__init__(path, **options)
+        self.file = AtomicFile(path)
+        self.writer: pq.ParquetWriter | None = None
+
+    def _flush(self) -> None:
+        table = self._table()
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.file.open(), self.schema, compression="zstd")
+        if table.num_rows:
+            self.writer.write_table(table, row_group_size=self.row_group_size)
 
     def close(self) -> None:
         """Flush what is left and move the file into place (an empty run still gets a valid file)."""
