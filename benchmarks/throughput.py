@@ -21,6 +21,12 @@ model loading included, as a user would see it); peak RSS is that process's
     python benchmarks/throughput.py                           # default: --sizes 1000,10000 --html-pages 1000
     python benchmarks/throughput.py --sizes 10000,100000 --html-pages 10000     # the full cost curve
     python benchmarks/throughput.py --sizes 50 --html-pages 20 --out /tmp/t     # smoke
+    python benchmarks/throughput.py --dev 10 --tree main      # the dev pages x10; main's cleaner beside this tree's
+
+`--dev N` replaces the generated pages with the 265 real dev pages (`../shared/eval/dev`: the dumps
+with their URLs, and the same pages' HTML), each replicated N times under new ids. `--tree REV`
+(repeatable: a git revision or a directory) adds that tree's `cleaner --no-repeats` as another row of
+the same run, so a change's speed-up is a ratio measured side by side with the peers.
 
 Every system gets one process (`--workers 1`); the figures are per core.
 """
@@ -52,6 +58,7 @@ class Bench:
     input: str  # "text" or "html"
     baseline: str  # the cleaner row its ratios are against
     needs: tuple[str, ...] = ()
+    tree: str | None = None  # another tree's code (PYTHONPATH) for a cleaner row
 
 
 BENCHES = [
@@ -128,6 +135,36 @@ def write_inputs(folder: Path, text_pages: int, html_pages: int, seed: int) -> d
                 f.write(json.dumps({"id": page.id, "url": page.url, kind: content}, ensure_ascii=False) + "\n")
         info[kind] = {"path": str(path), "pages": n, "bytes": size}
     return info
+
+
+def write_dev_inputs(folder: Path, eval_dir: Path, factor: int) -> dict[str, dict]:
+    """Write the dev pages `factor` times (ids suffixed `#k`) as `text.jsonl` and `html.jsonl`."""
+    dev = eval_dir / "dev"
+    records = [json.loads(line) for line in (dev / "pages.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    info = {}
+    for kind in ("text", "html"):
+        path = folder / f"{kind}.jsonl"
+        size = count = 0
+        with open(path, "w", encoding="utf-8") as f:
+            for record in records:
+                if kind == "text":
+                    content = record["text"]
+                else:
+                    content = (dev / "html" / f"{record['id']}.html").read_text(encoding="utf-8", errors="replace")
+                for k in range(factor):
+                    page = {"id": f"{record['id']}#{k}", "url": record.get("url"), kind: content}
+                    f.write(json.dumps(page, ensure_ascii=False) + "\n")
+                    size += len(content.encode("utf-8"))
+                    count += 1
+        info[kind] = {"path": str(path), "pages": count, "bytes": size}
+    return info
+
+
+def export_tree(spec: str, into: Path) -> str:
+    """A tree directory as given, or the git revision `spec` unpacked under `into` (see compare_trees)."""
+    from compare_trees import export_tree as export
+
+    return str(export(spec, into))
 
 
 # --- workers (each runs in its own subprocess) ----------------------------------------------------
@@ -238,6 +275,8 @@ def _command(bench: Bench, inputs: dict[str, dict], work: Path) -> list[str]:
     source = inputs[bench.input]["path"]
     if bench.name.startswith("cleaner"):
         cmd = [py, "-m", "cleaner.cli", "clean", source, "-o", str(work / "out.parquet"), "-q", "--workers", "1"]
+        if bench.tree:
+            cmd = ["env", f"PYTHONPATH={bench.tree}", *cmd]
         return [*cmd, "--no-repeats"] if "--no-repeats" in bench.name else cmd
     me = [py, str(Path(__file__).resolve()), "--worker"]
     if bench.name.startswith("datatrove"):
@@ -286,29 +325,35 @@ def tables(runs: dict[int, dict]) -> str:
         text_mb = inputs.get("text", {}).get("bytes", 0) / 1e6
         html_mb = inputs.get("html", {}).get("bytes", 0) / 1e6
         out.append(
-            f"**{size:,} text pages ({text_mb:.1f} MB)"
+            f"**{inputs.get('text', {}).get('pages', size):,} text pages ({text_mb:.1f} MB)"
             + (f", {inputs['html']['pages']:,} HTML pages ({html_mb:.1f} MB)" if "html" in inputs else "")
             + "**\n"
         )
         out.append(
-            "| system | input | docs/s | MB/s | peak RSS MiB | wall s | CPU s | speed vs cleaner | RSS vs cleaner |"
+            "| system | input | docs/s | MB/s | peak RSS MiB | wall s | CPU s | speed vs cleaner | RSS vs cleaner "
+            "| speed vs trafilatura |"
         )
-        out.append("|---|---|---|---|---|---|---|---|---|")
-        for bench in BENCHES:
+        out.append("|---|---|---|---|---|---|---|---|---|---|")
+        trafilatura = results.get("trafilatura extract()", {}).get("docs_per_s")
+        for bench in runs[size].get("benches", BENCHES):
+            if isinstance(bench, dict):
+                bench = Bench(**bench)
             r = results.get(bench.name)
             if r is None:
                 continue
             if "seconds" not in r:
-                out.append(f"| {bench.name} | {bench.input} | – | – | – | – | – | – | – | {r.get('error', '')}")
+                out.append(f"| {bench.name} | {bench.input} | – | – | – | – | – | – | – | – | {r.get('error', '')}")
                 continue
             base = results.get(bench.baseline, {})
             speed = r["docs_per_s"] / base["docs_per_s"] if base.get("docs_per_s") else None
             rss = r["peak_rss_mib"] / base["peak_rss_mib"] if base.get("peak_rss_mib") else None
+            vs = r["docs_per_s"] / trafilatura if trafilatura else None
             note = f" {r['error']}" if r.get("error") else ""
             out.append(
                 f"| {bench.name} | {bench.input} | {_num(r['docs_per_s'], ',.1f')} | {_num(r['mb_per_s'], '.2f')} "
                 f"| {_num(r['peak_rss_mib'])} | {_num(r['seconds'], '.1f')} | {_num(r['cpu_seconds'], '.1f')} "
-                f"| {_num(speed, '.2f')}{'×' if speed else ''} | {_num(rss, '.2f')}{'×' if rss else ''} |{note}"
+                f"| {_num(speed, '.2f')}{'×' if speed else ''} | {_num(rss, '.2f')}{'×' if rss else ''} "
+                f"| {_num(vs, '.2f')}{'×' if vs else ''} |{note}"
             )
         out.append("")
     if len(sizes) >= 2:
@@ -339,6 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per system run")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     ap.add_argument("--merge", nargs="+", metavar="JSON", help="only render the tables of earlier runs' JSON files")
+    ap.add_argument("--dev", type=int, default=0, metavar="N", help="the dev pages x N instead of generated ones")
+    ap.add_argument("--eval-dir", type=Path, default=None, help="the eval pages (default: ../shared/eval upwards)")
+    ap.add_argument("--tree", action="append", default=[], help="also time this tree's cleaner --no-repeats")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -357,16 +405,28 @@ def main(argv: list[str] | None = None) -> int:
             worker_datatrove(rest[0], rest[1], minhash=tool == "datatrove-minhash")
         return 0
 
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()] if not args.dev else [args.dev]
     wanted = {s.strip() for s in args.systems.split(",")} if args.systems else None
+    if args.eval_dir is None:
+        from compare_trees import EVAL_DIR
+
+        args.eval_dir = EVAL_DIR
     runs: dict[int, dict] = {}
+    trees_dir = tempfile.TemporaryDirectory(prefix="cleaner-tp-trees-")
+    benches = list(BENCHES)
+    for spec in args.tree:
+        tree = export_tree(spec, Path(trees_dir.name))
+        benches.insert(2, Bench(f"cleaner --no-repeats @{spec}", "text", "cleaner (repeats on)", tree=tree))
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="cleaner-tp-data-") as tmp:
             started = time.perf_counter()
-            inputs = write_inputs(Path(tmp), size, min(size, args.html_pages), args.seed)
-            print(f"throughput: {size:,} pages generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            if args.dev:
+                inputs = write_dev_inputs(Path(tmp), args.eval_dir, args.dev)
+            else:
+                inputs = write_inputs(Path(tmp), size, min(size, args.html_pages), args.seed)
+            print(f"throughput: {size:,} pages written in {time.perf_counter() - started:.0f} s", file=sys.stderr)
             results = {}
-            for bench in BENCHES:
+            for bench in benches:
                 if wanted and bench.name not in wanted:
                     continue
                 print(f"throughput: {size:,} {bench.name} ...", file=sys.stderr, flush=True)
@@ -380,6 +440,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
             runs[size] = {"inputs": {k: {kk: vv for kk, vv in v.items() if kk != "path"} for k, v in inputs.items()}}
             runs[size]["results"] = results
+            runs[size]["benches"] = [
+                {"name": b.name, "input": b.input, "baseline": b.baseline} for b in benches if b.name in results
+            ]
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     info = machine()
