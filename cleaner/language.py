@@ -351,6 +351,16 @@ def document_language(doc: Document) -> tuple[str | None, float]:
         if size >= DOC_SAMPLE_CHARS:
             break
     body = "\n".join(pieces)[:DOC_SAMPLE_CHARS]
+    known = _DOC_LANGUAGE.get(body)
+    if known is None:
+        if len(_DOC_LANGUAGE) >= MAX_DOC_MEMO:
+            _DOC_LANGUAGE.clear()
+        known = _DOC_LANGUAGE[body] = _sample_language(body)
+    return known
+
+
+def _sample_language(body: str) -> tuple[str | None, float]:
+    """`document_language` of the sample `body` (a pure function, memoised there)."""
     profile = script_profile(body)
     if sum(profile.values()) < DOC_MIN_LETTERS:
         return None, 0.0
@@ -394,6 +404,40 @@ def _edge_runs(text: str, spans: list[tuple[int, int]], doc_lang: str) -> Iterat
         yield spans[trail - 1][1], len(text), trail_verdict, where
 
 
+MAX_MEMO = 100_000  # block texts memoised (about 30 MiB at most)
+MAX_DOC_MEMO = 10_000  # document samples of up to DOC_SAMPLE_CHARS memoised
+_FRAGMENTS: dict[tuple[str, str], tuple[tuple[int, int, str, str], ...]] = {}
+_DOC_LANGUAGE: dict[str, tuple[str | None, float]] = {}
+
+
+def block_fragments(text: str, doc_lang: str) -> tuple[tuple[int, int, str, str], ...]:
+    """The foreign spans of one block in a `doc_lang` document: `(start, end, reason, detail)`.
+
+    A pure function of its arguments, memoised (bounded) across the fixpoint rounds and pages.
+    """
+    key = (text, doc_lang)
+    found = _FRAGMENTS.get(key)
+    if found is None:
+        if len(_FRAGMENTS) >= MAX_MEMO:
+            _FRAGMENTS.clear()
+        found = _FRAGMENTS[key] = tuple(_fragments(text, doc_lang))
+    return found
+
+
+def _fragments(text: str, doc_lang: str) -> Iterator[tuple[int, int, str, str]]:
+    verdict = judge(text, doc_lang)
+    if verdict is not None:
+        detail = f"{verdict.lang} {verdict.prob:.2f} ({doc_lang} {verdict.doc_prob:.2f}), whole block"
+        yield 0, len(text), f"lang:{verdict.lang}", detail
+        return
+    spans = sentences(text)
+    if len(spans) < 2:
+        return
+    for start, end, verdict, where in _edge_runs(text, spans, doc_lang):
+        detail = f"{verdict.lang} {verdict.prob:.2f} ({doc_lang} {verdict.doc_prob:.2f}), {where}"
+        yield start, end, f"lang:{verdict.lang}", detail
+
+
 def find_removals(doc: Document) -> tuple[str | None, list[Removal]]:
     """The document's main language, and removals of fragments confidently in another language.
 
@@ -411,15 +455,6 @@ def find_removals(doc: Document) -> tuple[str | None, list[Removal]]:
         if index in doc.protected or index in partial:
             continue
         text = doc.blocks[index].text
-        verdict = judge(text, doc_lang)
-        if verdict is not None:
-            detail = f"{verdict.lang} {verdict.prob:.2f} ({doc_lang} {verdict.doc_prob:.2f}), whole block"
-            removals.append(doc.remove_block(index, f"lang:{verdict.lang}", detail))
-            continue
-        spans = sentences(text)
-        if len(spans) < 2:
-            continue
-        for start, end, verdict, where in _edge_runs(text, spans, doc_lang):
-            detail = f"{verdict.lang} {verdict.prob:.2f} ({doc_lang} {verdict.doc_prob:.2f}), {where}"
-            removals.append(Removal(index, start, end, f"lang:{verdict.lang}", detail, text[start:end]))
+        for start, end, reason, detail in block_fragments(text, doc_lang):
+            removals.append(Removal(index, start, end, reason, detail, text[start:end]))
     return doc_lang, removals

@@ -79,10 +79,10 @@ class Pipeline:
         doc.packs = tuple(p.id for p in packs)
         if doc.site is None and packs:
             doc.site = next((p.site for p in packs if p.site), None)
-        self._document_stages(doc, packs)
+        self._document_stages(doc, packs, doc.timeouts)
         for _ in range(MAX_ROUNDS):
             view, origin = doc.kept_view()
-            self._document_stages(view, packs)
+            self._document_stages(view, packs, doc.timeouts)
             doc.lang = view.lang
             if not doc.add_from_view(view.removals, origin):
                 break
@@ -94,9 +94,9 @@ class Pipeline:
             self._repeats(doc)
         return doc
 
-    def _document_stages(self, doc: Document, packs: list[rules.RulePack]) -> None:
+    def _document_stages(self, doc: Document, packs: list[rules.RulePack], timeouts: list[str]) -> None:
         disabled = set(self.config.disable)
-        removals, protected = rules.apply_packs(packs, doc)
+        removals, protected = rules.apply_packs(packs, doc, timeouts)
         doc.protected |= protected
         doc.add(removals)
         doc.add(heuristics.find_removals(doc, disabled=disabled))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -41,11 +42,16 @@ class Rule:
     remove: str | None = None
     description: str = ""
 
-    def matches(self, text: str) -> bool:
+    def search(self, text: str) -> bool | None:
+        """Whether the rule matches `text`; None when the search ran past `REGEX_TIMEOUT_S`."""
         try:
             return self.pattern.search(text, timeout=REGEX_TIMEOUT_S) is not None
         except TimeoutError:
-            return False
+            return None
+
+    def matches(self, text: str) -> bool:
+        """Whether the rule matches `text`; a search that times out counts as no match."""
+        return self.search(text) is True
 
 
 @dataclass(frozen=True)
@@ -72,32 +78,24 @@ class RulePack:
     examples: tuple[Example, ...]
     description: str = ""
     prune_xpath: tuple[str, ...] = ()
-    any_drop: Any = None
-    any_keep: Any = None
 
     @property
     def rules(self) -> tuple[Rule, ...]:
         return self.drops + self.cuts + self.keeps
 
-    def first_drop(self, text: str) -> Rule | None:
-        """The first drop rule matching `text`; one combined search rules out most blocks."""
-        if not _may_match(self.any_drop, text):
-            return None
-        return next((rule for rule in self.drops if rule.matches(text)), None)
-
-    def keeps_block(self, text: str) -> bool:
-        return _may_match(self.any_keep, text) and any(rule.matches(text) for rule in self.keeps)
-
     def applies_to_host(self, host: str) -> bool:
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
-    def detected_in(self, text: str) -> bool:
+    def detected_in(self, text: str, timeouts: list[str] | None = None) -> bool:
+        """Whether a `detect` pattern matches `text`; a search that times out counts as no match
+        and is appended to `timeouts` as `<pack>/detect`."""
         for pattern in self.detect:
             try:
                 if pattern.search(text, timeout=REGEX_TIMEOUT_S):
                     return True
             except TimeoutError:
-                continue
+                if timeouts is not None:
+                    timeouts.append(f"{self.id}/detect")
         return False
 
 
@@ -118,7 +116,7 @@ class RuleSet:
             elif host:
                 if pack.applies_to_host(host):
                     chosen.append(pack)
-            elif pack.detect and pack.detected_in(doc.text):
+            elif pack.detect and pack.detected_in(doc.text, doc.timeouts):
                 chosen.append(pack)
         return chosen
 
@@ -133,26 +131,6 @@ class RuleSet:
         return [{"id": p.id, "file": Path(p.path).name, "sha256": p.sha256} for p in self.packs]
 
 
-def _may_match(combined: Any, text: str) -> bool:
-    """False only when the combined pattern surely does not match (a timeout answers 'maybe')."""
-    if combined is None:
-        return True
-    try:
-        return combined.search(text, timeout=REGEX_TIMEOUT_S) is not None
-    except TimeoutError:
-        return True
-
-
-def _combined(rules: list[Rule]) -> Any:
-    """One pattern matching where any of `rules` matches (V1 scopes inline flags to each group)."""
-    if not rules:
-        return regex.compile(r"(?!)")
-    try:
-        return regex.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules), regex.V1)
-    except regex.error:
-        return None
-
-
 def url_host(url: str | None) -> str:
     if not url:
         return ""
@@ -163,20 +141,163 @@ def url_host(url: str | None) -> str:
     return host.lower().removeprefix("www.")
 
 
-def apply_packs(packs: list[RulePack], doc: Document) -> tuple[list[Removal], set[int]]:
+# -- applying packs -----------------------------------------------------------
+#
+# What the packs decide about a block depends on its text alone, so it is computed once per distinct
+# text (`_Matcher.classify`, memoised across the fixpoint rounds and a site's pages) and the
+# document-level logic (cuts, drops, keeps, in pack order) runs on those answers. The texts not seen
+# before are searched together: one MULTILINE search of the union of every pack rule that means the
+# same on a line of the joined texts as on the block alone flags the blocks where some rule may match
+# (one regex timeout per document instead of one per rule and block); only flagged blocks are
+# searched rule by rule. Rules that would mean something else there (`\A`, lookaround, `(?s)`, back
+# references, possessive or atomic groups …) are searched on every block, as before.
+
+# How `(?` may go on in a pattern whose meaning the union keeps: non-capturing, branch-reset, comment
+# and named groups, and scoped flags that do not change what a line is.
+_SAFE_GROUP = regex.compile(r"\(\?(?:[:|#]|P?<[A-Za-z_]|[ifuaV01-]+[:)])")
+_UNSAFE_ESCAPE = regex.compile(r"\\[AZzGK1-9gR]")
+_POSSESSIVE = regex.compile(r"[*+?}]\+")
+MAX_CACHED_TEXTS = 100_000
+
+
+def line_safe(source: str) -> bool:
+    r"""True when searching `source` in the MULTILINE join of blocks finds every block it matches alone.
+
+    A match inside one block is still a match there as long as the pattern asserts nothing about
+    where the string starts or ends or what lies beyond the match (`\A`, `\Z`, `\G`, lookaround, `\K`),
+    refers to no group by number (the union renumbers groups), cannot lose a match by consuming the
+    newline without backtracking (possessive, atomic) and keeps `.` and `^`/`$` on one line (flags
+    other than i, f, u, a, V0/V1 are refused). Must not answer True for a pattern it cannot vouch for.
+    """
+    unescaped = regex.sub(r"\\\\", "", source)
+    if _UNSAFE_ESCAPE.search(unescaped) or _POSSESSIVE.search(unescaped):
+        return False
+    opens = [m.start() for m in regex.finditer(r"\(\?", unescaped)]
+    return all(_SAFE_GROUP.match(unescaped, start) for start in opens)
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """What the packs (in order) say about one block text: per pack, its first matching drop rule,
+    the cut rules whose marker it is, and whether a keep rule protects it."""
+
+    drops: tuple[Rule | None, ...]
+    cuts: tuple[frozenset[str], ...]
+    keeps: tuple[bool, ...]
+
+
+class _Matcher:
+    """The selected packs' rules, with the union of their line-safe patterns and a bounded memo."""
+
+    def __init__(self, packs: tuple[RulePack, ...]):
+        self.packs = packs
+        rules = [rule for pack in packs for rule in pack.rules]
+        safe = [rule for rule in rules if line_safe(rule.pattern.pattern)]
+        self.union = None
+        if safe:
+            try:
+                joined = "|".join(f"(?:{rule.pattern.pattern})" for rule in safe)
+                self.union = regex.compile(joined, regex.V1 | regex.MULTILINE)
+            except regex.error:
+                safe = []
+        self.always = frozenset(id(rule) for rule in rules) - frozenset(id(rule) for rule in safe)
+        self.memo: dict[str, _Verdict] = {}
+
+    def verdicts(self, texts: list[str], timeouts: list[str]) -> list[_Verdict]:
+        """The verdict on each text; searches that time out are appended to `timeouts` (and the
+        verdicts they touched are not memoised)."""
+        memo = self.memo
+        if len(memo) > MAX_CACHED_TEXTS:
+            memo.clear()
+        new = [t for t in dict.fromkeys(texts) if t not in memo]
+        unsure: dict[str, _Verdict] = {}
+        if new:
+            flagged = self._flagged(new)
+            for n, text in enumerate(new):
+                found: list[str] = []
+                verdict = self.classify(text, n in flagged, found)
+                if found:
+                    timeouts.extend(found)
+                    unsure[text] = verdict
+                else:
+                    memo[text] = verdict
+        return [unsure[t] if t in unsure else memo[t] for t in texts]
+
+    def _flagged(self, texts: list[str]) -> set[int] | range:
+        """Indexes of `texts` where some line-safe rule may match (all of them if the search times out)."""
+        if self.union is None:
+            return set()
+        joined = "\n".join(texts)
+        starts = [0]
+        for text in texts[:-1]:
+            starts.append(starts[-1] + len(text) + 1)
+        flagged: set[int] = set()
+        pos = 0
+        try:
+            while True:
+                match = self.union.search(joined, pos, timeout=REGEX_TIMEOUT_S)
+                if match is None:
+                    return flagged
+                line = bisect_right(starts, match.start()) - 1
+                flagged.add(line)
+                if line + 1 >= len(texts):
+                    return flagged
+                pos = starts[line + 1]
+        except TimeoutError:
+            return range(len(texts))
+
+    def classify(self, text: str, flagged: bool, timeouts: list[str]) -> _Verdict:
+        """Search each rule the union did not rule out (all when `flagged`, else the unsafe ones)."""
+        always = self.always
+
+        def hit(pack: RulePack, rule: Rule) -> bool:
+            if not flagged and id(rule) not in always:
+                return False
+            found = rule.search(text)
+            if found is None:
+                timeouts.append(f"{pack.id}/{rule.id}")
+            return found is True
+
+        drops = tuple(next((r for r in p.drops if hit(p, r)), None) for p in self.packs)
+        cuts = tuple(frozenset(r.id for r in p.cuts if hit(p, r)) for p in self.packs)
+        keeps = tuple(any(hit(p, r) for r in p.keeps) for p in self.packs)
+        return _Verdict(drops, cuts, keeps)
+
+
+_MATCHERS: dict[tuple[int, ...], _Matcher] = {}
+
+
+def _matcher(packs: list[RulePack]) -> _Matcher:
+    """The matcher of this choice of packs, built once per process (its memo lives with it)."""
+    key = tuple(id(pack) for pack in packs)
+    matcher = _MATCHERS.get(key)
+    if matcher is None:
+        if len(_MATCHERS) >= 256:
+            _MATCHERS.clear()
+        matcher = _MATCHERS[key] = _Matcher(tuple(packs))
+    return matcher
+
+
+def apply_packs(
+    packs: list[RulePack], doc: Document, timeouts: list[str] | None = None
+) -> tuple[list[Removal], set[int]]:
     """Return the removals the packs' drop and cut rules make, and the blocks keep rules protect.
 
     Drop rules are searched in each block (anchors are the pattern's own); a
     cut removes its first marker block and everything after (`after`) or
     before (`before`) it. Keep rules never undo a pack's drop; they only
-    protect the block from later stages.
+    protect the block from later stages. A search that runs past the time
+    limit counts as no match and is appended to `timeouts` as `<pack>/<rule>`.
     """
     removals: list[Removal] = []
     protected: set[int] = set()
     removed: set[int] = set()
-    for pack in packs:
+    if not packs or not doc.blocks:
+        return removals, protected
+    verdicts = _matcher(packs).verdicts([b.text for b in doc.blocks], [] if timeouts is None else timeouts)
+    for n, pack in enumerate(packs):
         for rule in pack.cuts:
-            marker = next((b.index for b in doc.blocks if rule.matches(b.text)), None)
+            marker = next((b.index for b, v in zip(doc.blocks, verdicts, strict=True) if rule.id in v.cuts[n]), None)
             if marker is None:
                 continue
             span = range(marker, len(doc.blocks)) if rule.remove == "after" else range(0, marker + 1)
@@ -185,15 +306,12 @@ def apply_packs(packs: list[RulePack], doc: Document) -> tuple[list[Removal], se
                     removed.add(index)
                     detail = "cut marker" if index == marker else f"{rule.remove} cut marker"
                     removals.append(doc.remove_block(index, f"rule:{pack.id}/{rule.id}", detail))
-        for block in doc.blocks:
-            if block.index in removed:
-                continue
-            rule = pack.first_drop(block.text)
-            if rule is not None:
+        for block, verdict in zip(doc.blocks, verdicts, strict=True):
+            rule = verdict.drops[n]
+            if rule is not None and block.index not in removed:
                 removed.add(block.index)
                 removals.append(doc.remove_block(block.index, f"rule:{pack.id}/{rule.id}", "drop"))
-        if pack.keeps:
-            protected.update(b.index for b in doc.blocks if pack.keeps_block(b.text))
+        protected.update(b.index for b, v in zip(doc.blocks, verdicts, strict=True) if v.keeps[n])
     removals.sort(key=lambda r: r.block)
     return removals, protected
 
@@ -302,8 +420,6 @@ def _build_pack(path: str, sha256: str, data: dict[str, Any]) -> RulePack:
         examples=tuple(examples),
         description=str(head.get("description", "")),
         prune_xpath=tuple(_str_list(path, None, head, "prune_xpath")),
-        any_drop=_combined(rules["drop"]),
-        any_keep=_combined(rules["keep"]),
     )
 
 
@@ -351,15 +467,21 @@ def _str_list(path: str, name: str | None, table: dict, key: str) -> list[str]:
 
 
 def check_examples(pack: RulePack) -> list[str]:
-    """Problems with a pack's examples: a failing example, or a rule no example exercises."""
+    """Problems with a pack's examples: a failing example, a rule that times out on one, or a rule
+    no example exercises."""
     problems = []
     exercised: set[str] = set()
     for n, example in enumerate(pack.examples, start=1):
-        got = run_example(pack, example)
+        doc = Document.from_text(example.input, id="example", source=pack.path, url=example.url)
+        timeouts: list[str] = []
+        removals, protected = apply_packs([pack], doc, timeouts)
+        for name in dict.fromkeys(timeouts):
+            rule_id = name.split("/", 1)[1]
+            problems.append(f"example #{n}: rule {rule_id!r} timed out (over {REGEX_TIMEOUT_S} s on one block)")
+        doc.add(removals)
+        got = doc.clean_text()
         if got != example.expect:
             problems.append(f"example #{n}: expected {example.expect!r}, got {got!r}")
-        doc = Document.from_text(example.input, id="example", source=pack.path)
-        removals, protected = apply_packs([pack], doc)
         exercised |= {r.reason.split("/", 1)[1] for r in removals}
         exercised |= {k.id for k in pack.keeps for i in protected if k.matches(doc.blocks[i].text)}
     for rule in pack.rules:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from cleaner import rules
+from cleaner.config import Config
 from cleaner.document import Document
 from cleaner.errors import RulePackError
-from cleaner.rules import apply_packs, check_examples, load_pack, load_ruleset, url_host
+from cleaner.pipeline import Pipeline
+from cleaner.rules import apply_packs, check_examples, line_safe, load_pack, load_ruleset, url_host
 
 PACK = """
 [pack]
@@ -125,11 +130,100 @@ def test_selection_by_domain_detect_and_site(tmp_path):
     assert chosen(site="example-news.com") == ["everywhere", "example-news"]
 
 
-def test_catastrophic_regex_times_out_as_no_match(tmp_path):
-    pack = load_pack(write(tmp_path, "[pack]\nid='slow'\n[[drop]]\nid='evil'\nregex='^(a+)+$'\n"))
-    doc = Document.from_text("a" * 40 + "!", id="d", source="s")
-    removals, _ = apply_packs([pack], doc)
+def test_catastrophic_regex_times_out_as_no_match_and_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr(rules, "REGEX_TIMEOUT_S", 0.02)
+    pack = load_pack(write(tmp_path, "[pack]\nid='slow'\n[[drop]]\nid='evil'\nregex='^(a|aa)+$'\n"))
+    doc = Document.from_text("a" * 40 + "!\nfine", id="d", source="s")
+    timeouts: list[str] = []
+    removals, _ = apply_packs([pack], doc, timeouts)
     assert removals == []
+    assert timeouts == ["slow/evil"]
+    timeouts.clear()
+    apply_packs([pack], doc, timeouts)
+    assert timeouts == ["slow/evil"], "a timed-out answer is not memoised: the next page reports it again"
+
+
+def test_pipeline_reports_each_timeout_once_per_page(tmp_path, monkeypatch):
+    monkeypatch.setattr(rules, "REGEX_TIMEOUT_S", 0.02)
+    write(tmp_path, "[pack]\nid='slow'\n[[drop]]\nid='evil'\nregex='^(a|aa)+$'\n")
+    pipeline = Pipeline.from_config(Config(rules=(str(tmp_path),)))
+    result = pipeline.clean(Document.from_text("a" * 40 + "!\nA sentence here.", id="d", source="s"))
+    assert result.timeouts == ("slow/evil",)
+    assert pipeline.clean(Document.from_text("Nothing slow.", id="e", source="s")).timeouts == ()
+
+
+@pytest.mark.parametrize(
+    ("source", "safe"),
+    [
+        (r"^Read More\s*$", True),
+        (r"(?i)^\s*(follow|like) us on (facebook|x)\b.{0,80}$", True),
+        (r"^(?P<label>Photo|Video): ", True),
+        (r"\(AP\) \\A", True),  # an escaped backslash then a plain A
+        (r"\Afoo", False),
+        (r"foo\Z", False),
+        (r"(?<=x)y", False),
+        (r"x(?!y)", False),
+        (r"(?s)a.*b", False),
+        (r"(?m)^a", False),
+        (r"(\w+) \1", False),
+        (r"a++b", False),
+        (r"(?>a+)b", False),
+        (r"foo\Kbar", False),
+        (r"(?x) a b # comment", False),
+    ],
+)
+def test_line_safe(source, safe):
+    assert line_safe(source) is safe
+
+
+_BLOCK = st.text(alphabet="ab Ax.\r", min_size=1, max_size=12).filter(lambda t: not t.isspace())
+_PATTERNS = [
+    r"^a+\s*$",
+    r"(?i)^A.b",
+    r"b\s+a",
+    r"\bab\b",
+    r"x$",
+    r"\Aa",
+    r"a(?=b)",
+    r"(a)\1",
+    r"^\s*\.",
+    r"a\s*+$",
+    r"[^a]b$",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    blocks=st.lists(_BLOCK, min_size=1, max_size=12),
+    drops=st.lists(st.sampled_from(_PATTERNS), min_size=1, max_size=5, unique=True),
+    cut=st.sampled_from([None, *_PATTERNS]),
+    keep=st.sampled_from([None, *_PATTERNS]),
+)
+def test_union_search_agrees_with_searching_each_block(blocks, drops, cut, keep):
+    """The one-search-per-document path gives what searching every rule in every block gives."""
+    text = "\n".join(blocks)
+    data = {
+        "pack": {"id": "p"},
+        "drop": [{"id": f"d{n}", "regex": source} for n, source in enumerate(drops)],
+        "cut": [{"id": "c", "marker": cut, "remove": "after"}] if cut else [],
+        "keep": [{"id": "k", "regex": keep}] if keep else [],
+    }
+    pack = rules._build_pack("p.toml", "0" * 64, data)
+    doc = Document.from_text(text, id="d", source="s")
+    removals, protected = apply_packs([pack], doc)
+
+    removed, expected = set(), []
+    for rule in pack.cuts:
+        marker = next((b.index for b in doc.blocks if rule.pattern.search(b.text)), None)
+        if marker is not None:
+            removed |= set(range(marker, len(doc.blocks)))
+            expected += [(i, "c") for i in range(marker, len(doc.blocks))]
+    for block in doc.blocks:
+        hit = next((r for r in pack.drops if r.pattern.search(block.text)), None)
+        if hit is not None and block.index not in removed:
+            expected.append((block.index, hit.id))
+    assert sorted((r.block, r.reason.split("/")[1]) for r in removals) == sorted(expected)
+    assert protected == {b.index for b in doc.blocks if any(k.pattern.search(b.text) for k in pack.keeps)}
 
 
 def test_url_host():
@@ -142,3 +236,11 @@ def test_shipped_packs_load():
     ruleset = load_ruleset()
     assert len({p.id for p in ruleset.packs}) == len(ruleset.packs)
     assert all(len(m["sha256"]) == 64 for m in ruleset.manifest())
+
+
+def test_rules_test_fails_a_rule_that_times_out_on_its_own_example(tmp_path, monkeypatch):
+    monkeypatch.setattr(rules, "REGEX_TIMEOUT_S", 0.02)
+    text = "[pack]\nid='slow'\n[[drop]]\nid='evil'\nregex='^(a|aa)+$'\n[[example]]\ninput='" + "a" * 40 + "!'\n"
+    pack = load_pack(write(tmp_path, text + "expect='" + "a" * 40 + "!'\n"))
+    problems = check_examples(pack)
+    assert any("rule 'evil' timed out" in p for p in problems)
