@@ -14,15 +14,14 @@ import functools
 
 import numpy as np
 
+from cleaner.dedup import params
 from cleaner.dedup.fingerprint import fmix64
 
 
 @functools.lru_cache(maxsize=32)
 def optimal_bands(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5):
-    """`(bands, rows)` minimising the weighted false positive/negative rates (datasketch's optimiser)."""
-    from datasketch.lsh import _optimal_param
-
-    return _optimal_param(threshold, num_perm, fp_weight, fn_weight)
+    """`(bands, rows)` minimising the weighted false positive/negative rates (datasketch's optimiser, see `params`)."""
+    return params.optimal_bands(threshold, num_perm, fp_weight, fn_weight)
 
 
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:

@@ -29,7 +29,7 @@ import numpy as np
 import xxhash
 
 from cleaner.dedup.normalize import _WORD, exact_hash, normalize
-from cleaner.dedup.params import DedupParams
+from cleaner.dedup.params import DedupParams, affine32_permutations
 
 SCHEME = "affine32"
 HASHING = "xxh3_64(normalized block); xxh32(word) -> fmix64(sum c_j*w_j) word-shingles; datasketch affine32"
@@ -45,11 +45,8 @@ _CHUNK = 20_000  # shingles per permutation matrix (20k x 128 x 4 B = 10 MB)
 
 @functools.lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's affine32 permutation parameters `(a, b)` for `num_perm` and `seed`."""
-    from datasketch import MinHash
-
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-    return np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32)
+    """datasketch's affine32 permutation parameters `(a, b)` for `num_perm` and `seed` (see `params`)."""
+    return affine32_permutations(num_perm, seed)
 
 
 def permutation_digest(num_perm: int, seed: int) -> str:

@@ -71,3 +71,45 @@ class DedupParams:
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+# -- MinHash permutations and LSH banding, computed here (numpy only) ---------
+#
+# Both reproduce datasketch bit for bit (tests/test_fingerprint.py compares them), so signatures and
+# saved indexes stay compatible, without importing datasketch and, through it, scipy at run time.
+
+# Gauss-Legendre nodes: exact for polynomials up to degree 2 * 96 - 1, and the banding curves have degree
+# bands * rows <= num_perm (so exact up to the default 128 and beyond); above that the error stays near 1e-15,
+# far below the gaps between candidates' errors.
+_QUADRATURE_POINTS = 96
+
+
+def affine32_permutations(num_perm: int, seed: int):
+    """datasketch's affine32 permutation parameters `(a, b)` for `num_perm` and `seed` (uint32 arrays):
+    `a` odd, drawn first, then `b`, from `numpy.random.RandomState(seed)`."""
+    import numpy as np
+
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32)
+
+
+def optimal_bands(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5) -> tuple[int, int]:
+    """`(bands, rows)` minimising the weighted false positive/negative rates, as datasketch's optimiser picks
+    them (the first minimum in its `for b: for r:` order); the integrals by Gauss-Legendre quadrature."""
+    import numpy as np
+    from numpy.polynomial.legendre import leggauss
+
+    nodes, weights = leggauss(_QUADRATURE_POINTS)
+    pairs = np.array([(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)], dtype=float)
+    bands, rows = pairs[:, :1], pairs[:, 1:]
+
+    def integral(curve, low: float, high: float):
+        half = (high - low) / 2
+        return curve(half * nodes + (low + high) / 2) @ weights * half
+
+    fp = integral(lambda s: 1 - (1 - s**rows) ** bands, 0.0, threshold)
+    fn = integral(lambda s: (1 - s**rows) ** bands, threshold, 1.0)
+    b, r = pairs[int(np.argmin(fp * fp_weight + fn * fn_weight))]
+    return int(b), int(r)
