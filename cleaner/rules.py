@@ -201,6 +201,7 @@ class _Matcher:
             except regex.error:
                 safe = []
         self.always = frozenset(id(rule) for rule in rules) - frozenset(id(rule) for rule in safe)
+        self.nothing = _Verdict((None,) * len(packs), (frozenset(),) * len(packs), (False,) * len(packs))
         self.memo: dict[str, _Verdict] = {}
 
     def verdicts(self, texts: list[str], timeouts: list[str]) -> list[_Verdict]:
@@ -249,6 +250,8 @@ class _Matcher:
     def classify(self, text: str, flagged: bool, timeouts: list[str]) -> _Verdict:
         """Search each rule the union did not rule out (all when `flagged`, else the unsafe ones)."""
         always = self.always
+        if not flagged and not always:
+            return self.nothing
 
         def hit(pack: RulePack, rule: Rule) -> bool:
             if not flagged and id(rule) not in always:

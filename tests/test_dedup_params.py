@@ -18,8 +18,8 @@ def test_permutations_are_datasketchs(num_perm, seed):
     assert np.array_equal(a, expected_a) and np.array_equal(b, expected_b)
 
 
-@pytest.mark.parametrize("threshold", [0.1, 0.5, 0.7, 0.8, 0.85, 0.9, 0.97])
-@pytest.mark.parametrize("num_perm", [16, 33, 128, 256])
-@pytest.mark.parametrize(("fp", "fn"), [(0.5, 0.5), (0.1, 0.9), (0.9, 0.1)])
+@pytest.mark.parametrize("threshold", [0.1, 0.5, 0.8, 0.9])
+@pytest.mark.parametrize("num_perm", [33, 128])
+@pytest.mark.parametrize(("fp", "fn"), [(0.5, 0.5), (0.1, 0.9)])
 def test_optimal_bands_are_datasketchs(threshold, num_perm, fp, fn):
     assert optimal_bands(threshold, num_perm, fp, fn) == _optimal_param(threshold, num_perm, fp, fn)
