@@ -157,7 +157,7 @@ def url_host(url: str | None) -> str:
 _SAFE_GROUP = regex.compile(r"\(\?(?:[:|#]|P?<[A-Za-z_]|[ifuaV01-]+[:)])")
 _UNSAFE_ESCAPE = regex.compile(r"\\[AZzGK1-9gR]")
 _POSSESSIVE = regex.compile(r"[*+?}]\+")
-MAX_CACHED_TEXTS = 100_000
+MAX_CACHED_TEXTS = 50_000  # per choice of packs; at most MAX_MATCHERS of them
 
 
 def line_safe(source: str) -> bool:
@@ -267,6 +267,7 @@ class _Matcher:
         return _Verdict(drops, cuts, keeps)
 
 
+MAX_MATCHERS = 16
 _MATCHERS: dict[tuple[int, ...], _Matcher] = {}
 
 
@@ -275,7 +276,7 @@ def _matcher(packs: list[RulePack]) -> _Matcher:
     key = tuple(id(pack) for pack in packs)
     matcher = _MATCHERS.get(key)
     if matcher is None:
-        if len(_MATCHERS) >= 256:
+        if len(_MATCHERS) >= MAX_MATCHERS:
             _MATCHERS.clear()
         matcher = _MATCHERS[key] = _Matcher(tuple(packs))
     return matcher
