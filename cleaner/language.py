@@ -56,6 +56,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cleaner.document import Document, Removal
+from cleaner.words import STOPWORDS  # the most frequent function words of a few languages
 
 MIN_WORDS = 4
 MIN_LETTERS = 20
@@ -70,33 +71,6 @@ DOC_MIN_PROB = 0.7
 DOC_SAMPLE_CHARS = 2000
 DOC_VOTE_SHARE = 0.2
 DOC_VOTE_MARGIN = 3.0
-
-# The most frequent function words of a few languages: enough for the cheap
-# gate and for backing a detector's guess; not meant to be complete.
-STOPWORDS: dict[str, frozenset[str]] = {
-    code: frozenset(words.split())
-    for code, words in {
-        "en": "the of and to a in is was for on that with by as at from it he she they his her "
-        "their be are were has have had said not but or an this which will would who its been "
-        "we i you our after over more than about into also can there what when",
-        "de": "der die das und in zu den von mit ist im für auf nicht sich des dem ein eine einer "
-        "eines einem es als auch an wie wird wurde aus bei sie er wir ihr nach um noch oder "
-        "sind war werden hat haben zum zur über unsere unseren sie ich",
-        "es": "de la que el en y a los del se las por un una para con no es su al lo como más "
-        "pero sus le ya o fue este ha sí porque esta son entre cuando muy sin sobre también "
-        "nuestro nuestra nuestros",
-        "fr": "de la le et les des en du un une à est que qui dans pour pas au sur par ce il elle "
-        "sont ont a plus ne se avec aux son sa ses leur cette nous vous été être mais ou notre",
-        "it": "di e il la che in a per un una è del della le i dei non si con da al alla sono "
-        "come ha lo gli anche più nel nella questo ma ci o su delle nostro nostra",
-        "pt": "de a o que e do da em um uma para é com não os as no na por mais dos das se ao "
-        "como mas foi ele ela seu sua ou ser quando muito nos já também pelo pela nossa nosso",
-        "nl": "de het een en van in is dat op te zijn met voor niet aan er om ook als bij door "
-        "wordt werd naar uit maar dan nog of over heeft hebben was worden onze je",
-        "ru": "и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по "
-        "только ее мне было вот от меня еще нет о из ему для это при также после наш нашу",
-    }.items()
-}
 
 # Scripts by code-point range; anything else with letters is "other".
 _SCRIPTS: tuple[tuple[int, int, str], ...] = (
@@ -212,11 +186,9 @@ def stopword_share(words: list[str], lang: str) -> float | None:
 
 
 def capitalised_share(words: list[str]) -> float:
-    """Share of words after the first that start with a capital letter (names, titles)."""
-    rest = words[1:]
-    if not rest:
-        return 0.0
-    return sum(w[0].isupper() for w in rest) / len(rest)
+    """Share of the alphabetic words that start with a capital (names, titles, headline case)."""
+    alpha = [w for w in words if w[:1].isalpha()]
+    return sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0
 
 
 # -- the detector ------------------------------------------------------------
@@ -300,7 +272,7 @@ def judge(text: str, doc_lang: str) -> Verdict | None:
             return None
     elif len(words) < MIN_WORDS or profile[script] < MIN_LETTERS:
         return None
-    if script in _CASED and capitalised_share(raw_words) >= MAX_CAPITALISED:
+    if script in _CASED and capitalised_share(raw_words[1:]) >= MAX_CAPITALISED:
         return None  # names: "Corriere della Sera (Italy)", "La Crónica de Hoy (Mexico)"
     ranked = rank(text)
     lang, prob = ranked[0]

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import regex
 
 from cleaner.document import Document, Removal, split_blocks
 from cleaner.errors import RulePackError
+from cleaner.urls import url_host
 
 REGEX_TIMEOUT_S = 0.25
 PACK_KEYS = {"id", "site", "domains", "detect", "description", "always", "prune_xpath"}
@@ -129,16 +129,6 @@ class RuleSet:
     def manifest(self) -> list[dict[str, str]]:
         """Each pack's id, file name and content hash, for the output's file metadata."""
         return [{"id": p.id, "file": Path(p.path).name, "sha256": p.sha256} for p in self.packs]
-
-
-def url_host(url: str | None) -> str:
-    if not url:
-        return ""
-    try:
-        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
-    except ValueError:
-        return ""
-    return host.lower().removeprefix("www.")
 
 
 # -- applying packs -----------------------------------------------------------
@@ -505,5 +495,4 @@ __all__ = [
     "load_ruleset",
     "run_example",
     "split_blocks",
-    "url_host",
 ]

@@ -13,7 +13,8 @@ from cleaner.config import Config
 from cleaner.document import Document
 from cleaner.errors import RulePackError
 from cleaner.pipeline import Pipeline
-from cleaner.rules import apply_packs, check_examples, line_safe, load_pack, load_ruleset, url_host
+from cleaner.rules import apply_packs, check_examples, line_safe, load_pack, load_ruleset
+from cleaner.urls import url_host
 
 PACK = """
 [pack]

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import numpy as np
 import xxhash
 
 from cleaner.dedup.normalize import _WORD, exact_hash, normalize
 from cleaner.dedup.params import DedupParams, affine32_permutations
+from cleaner.urls import url_host
 
 SCHEME = "affine32"
 HASHING = "xxh3_64(normalized block); xxh32(word) -> fmix64(sum c_j*w_j) word-shingles; datasketch affine32"
@@ -137,10 +137,7 @@ def site_of(doc) -> str:
     """The site a document counts under: its `site`, else its URL's host, else `""` (one shared pool)."""
     if doc.site:
         return doc.site.lower()
-    if doc.url:
-        host = urlsplit(doc.url).hostname or ""
-        return host.removeprefix("www.")
-    return ""
+    return url_host(doc.url)
 
 
 @dataclass(frozen=True, slots=True)

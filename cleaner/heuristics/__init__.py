@@ -37,25 +37,19 @@ registry and the driver.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from cleaner.document import Document, Removal
 from cleaner.errors import ConfigError
-from cleaner.heuristics.region import Region as Region
-from cleaner.heuristics.region import _is_comment_meta as _is_comment_meta
 from cleaner.heuristics.region import find_region, find_title, link_list, outside_article
 from cleaner.heuristics.repeats import repeated_block, title_repeat
 from cleaner.heuristics.teasers import glued_teaser, teaser, teaser_list, trailing_boilerplate
-from cleaner.heuristics.view import _ELLIPSIS as _ELLIPSIS
-from cleaner.heuristics.view import _STOPWORDS as _STOPWORDS
-from cleaner.heuristics.view import _TERMINAL as _TERMINAL
-from cleaner.heuristics.view import _WORD as _WORD
-from cleaner.heuristics.view import Features as Features
 from cleaner.heuristics.view import Heuristic, View, fold
-from cleaner.heuristics.view import features as features
 from cleaner.heuristics.widgets import breadcrumb, byline_widget, caption, credit, link_label, page_tools, widget
 
 _STAGE_NAMES = frozenset({"language", "repeats"})
+_CLAUSE_END = re.compile(r": |\. ")
 
 # ---------------------------------------------------------------------------
 # Registry and driver
@@ -81,6 +75,17 @@ REGION_HEURISTICS: dict[str, Heuristic] = {
     "link-list": link_list,
 }
 HEURISTICS: dict[str, Heuristic] = {**PATTERN_HEURISTICS, **REGION_HEURISTICS}
+
+
+def describe() -> str:
+    """The registry as a Markdown list, in order: each heuristic's name and the first clause of its
+    docstring. The README's list of heuristics is this text (a test keeps them equal)."""
+    lines = []
+    for name, function in HEURISTICS.items():
+        first = " ".join((function.__doc__ or "").strip().split("\n\n")[0].split())
+        clause = _CLAUSE_END.split(first)[0].rstrip(".")
+        lines.append(f"- `{name}`: {clause}")
+    return "\n".join(lines)
 
 
 def check_names(names: Iterable[str]) -> None:
@@ -122,4 +127,4 @@ def find_removals(doc: Document, *, disabled: set[str] | frozenset[str] = frozen
     return removals
 
 
-__all__ = ["HEURISTICS", "View", "check_names", "find_region", "find_removals", "fold"]
+__all__ = ["HEURISTICS", "View", "check_names", "describe", "find_region", "find_removals", "fold"]

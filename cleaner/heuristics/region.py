@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 from cleaner.heuristics.view import _MONTHS, _WORD, View, _per_text
+from cleaner.urls import url_path
 
 _END_MARKER = re.compile(
     r"^(?:[#>»›▶■●•+-]\s*)?[\[(]?\s*(?:"
@@ -63,14 +63,14 @@ _COMMENT_META = re.compile(
 
 
 @_per_text
-def _is_comment_meta(text: str) -> bool:
+def is_comment_meta(text: str) -> bool:
     """A line of comment furniture: "Reply", "Rating: 36 Votes", "Posted By: jo | January 07 2008 at
     03:06 PM", "2 days ago at 07:52 am"."""
     return len(text) <= 120 and bool(_COMMENT_META.fullmatch(text))
 
 
 def _comment_meta_after(view: View, i: int, *, window: int) -> int:
-    return sum(_is_comment_meta(view.texts[j]) for j in range(i + 1, min(len(view), i + 1 + window)))
+    return sum(is_comment_meta(view.texts[j]) for j in range(i + 1, min(len(view), i + 1 + window)))
 
 
 def _scores(view: View, *, short_penalty: float) -> list[float]:
@@ -141,7 +141,7 @@ def find_region(
             label = w <= 8 and _END_MARKER.match(text)
             # a section label ends the article only when most of the article came before it (a
             # "Comments" button in a share bar above the text must not); a comment header always
-            # a label followed by comment furniture (bylines with times, vote counts) ends it too
+            # ends it, and so does a label followed by comment furniture (bylines with times, votes)
             if (
                 (label and words_before >= before_ratio * (total_prose - words_before))
                 or (w <= 20 and _is_comment_header(text))
@@ -156,12 +156,7 @@ def find_region(
 
 
 def _slug_words(url: str | None) -> set[str]:
-    if not url:
-        return set()
-    try:
-        path = unquote(urlsplit(url if "//" in url else "//" + url).path)
-    except ValueError:
-        return set()
+    path = url_path(url)
     return {w for w in re.findall(r"[a-z]{3,}", path.lower()) if w not in {"html", "htm", "php", "aspx", "www"}}
 
 

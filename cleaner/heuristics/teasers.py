@@ -9,14 +9,10 @@ from collections.abc import Iterator
 
 from cleaner.heuristics.region import Region
 from cleaner.heuristics.view import View, _per_text, _strip_closers
+from cleaner.language import capitalised_share
+from cleaner.words import MINOR_WORDS
 
 _GLUE = re.compile(r"(?<=[a-z0-9?!’'\")])(?=[A-Z](?:[a-z]| ))")
-
-
-def _capitalised_share(words: list[str]) -> float:
-    """Share of the alphabetic words that start with a capital (headline case)."""
-    alpha = [w for w in words if w[:1].isalpha()]
-    return sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0
 
 
 @_per_text
@@ -40,7 +36,7 @@ def _glued_split(text: str) -> int:
         rest_words = rest.split()
         if len(rest_words) < 5:
             continue
-        if _capitalised_share(head_words) >= 0.75 and _capitalised_share(rest_words) < 0.5:
+        if capitalised_share(head_words) >= 0.75 and capitalised_share(rest_words) < 0.5:
             return m.start()
     return 0
 
@@ -142,40 +138,11 @@ def _headline_template(view: View, run: list[tuple[int, int | None, int]], *, mi
     return True
 
 
-_MINOR_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "nor",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "from",
-        "with",
-        "as",
-        "into",
-        "onto",
-        "via",
-        "vs",
-        "per",
-        "than",
-    ]
-)
-
-
 def _title_case(text: str) -> bool:
     """Every word capitalised but the short function words ("Building a Virtual Infrastructure from
     Servers to Storage")."""
     words = [w for w in text.split() if w[:1].isalpha()]
-    return bool(words) and all(w[0].isupper() or w.lower() in _MINOR_WORDS for w in words)
+    return bool(words) and all(w[0].isupper() or w.lower() in MINOR_WORDS for w in words)
 
 
 def teaser_list(

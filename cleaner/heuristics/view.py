@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from cleaner.document import Document
+from cleaner.words import FUNCTION_WORDS
 
 # ---------------------------------------------------------------------------
 # Block features
@@ -22,87 +23,6 @@ from cleaner.document import Document
 
 _WORD = re.compile(r"\w+")
 _CLOSERS = "\"'”’»)]\u201d\u2019*"
-_TERMINAL = re.compile(r"[.!?。！？][" + re.escape(_CLOSERS) + r"\s]*$")
-_ELLIPSIS = re.compile(r"(\.\.\.|…)[" + re.escape(_CLOSERS) + r"\s]*$")
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "after",
-        "all",
-        "also",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "he",
-        "her",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "more",
-        "most",
-        "new",
-        "no",
-        "not",
-        "of",
-        "on",
-        "one",
-        "or",
-        "our",
-        "out",
-        "over",
-        "said",
-        "she",
-        "so",
-        "some",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "to",
-        "up",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "which",
-        "who",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-    ]
-)
 # scripts written without spaces: two characters count as a word
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -125,8 +45,8 @@ _ASCII_FOLD = bytes(
 
 
 def _strip_closers(text: str) -> str:
-    """`text` without the closing quotes, brackets and spaces after its last sentence mark: what
-    `_TERMINAL` and `_ELLIPSIS` look behind, found without a regex scan."""
+    """`text` without the closing quotes, brackets and spaces after its last sentence mark (what a
+    terminal mark or an ellipsis is looked for before), found without a regex scan."""
     while True:
         tail = text.rstrip().rstrip(_CLOSERS)
         if tail == text:
@@ -160,7 +80,7 @@ class Features:
     def stop_ratio(self) -> float:
         if self._stop < 0:
             tokens = self.key.split()
-            self._stop = sum(map(_STOPWORDS.__contains__, tokens)) / len(tokens) if tokens else 0.0
+            self._stop = sum(map(FUNCTION_WORDS.__contains__, tokens)) / len(tokens) if tokens else 0.0
         return self._stop
 
     @classmethod
@@ -248,9 +168,6 @@ class View:
         """Not removed by a pack or an earlier heuristic."""
         return i not in self.taken and i not in self.gone
 
-    def removable(self, i: int) -> bool:
-        return self.alive(i) and i not in self.doc.protected
-
     def is_prose(self, i: int, *, min_words: int = 8, long_words: int = 25) -> bool:
         """A sentence-like paragraph: ends in terminal punctuation with enough words, or is long
         and reads like text (has function words)."""
@@ -269,12 +186,6 @@ class View:
         while j >= 0 and not self.alive(j):
             j -= 1
         return j if j >= 0 else None
-
-    def next_alive(self, i: int) -> int | None:
-        j = i + 1
-        while j < len(self) and not self.alive(j):
-            j += 1
-        return j if j < len(self) else None
 
 
 Heuristic = Callable[..., Iterable[tuple[int, str]]]

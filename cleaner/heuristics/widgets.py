@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from cleaner.heuristics.region import Region
 from cleaner.heuristics.view import _DAYS, _MONTHS, View, _ascii_words, _per_text
+from cleaner.words import BYLINE_WORDS, DATE_WORDS, TOOL_VERBS, TOOL_WORDS
 
 _WIDGET_TOKEN = re.compile(
     rf"(?:{_MONTHS}|{_DAYS}|\d{{1,4}}(?:st|nd|rd|th)?|\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?|[ap]\.?m\.?"
@@ -19,54 +20,6 @@ _WIDGET_TOKEN = re.compile(
 )
 _STAMP_TOKEN = re.compile(r"[^\s,]+")
 _ASCII_DIGIT = re.compile(r"[0-9]")
-# every word _DATEISH's names match, as folded ASCII words
-_DATE_WORDS = frozenset(
-    [
-        "jan",
-        "january",
-        "feb",
-        "february",
-        "mar",
-        "march",
-        "apr",
-        "april",
-        "may",
-        "jun",
-        "june",
-        "jul",
-        "july",
-        "aug",
-        "august",
-        "sep",
-        "sept",
-        "september",
-        "oct",
-        "october",
-        "nov",
-        "november",
-        "dec",
-        "december",
-        "mon",
-        "monday",
-        "tue",
-        "tues",
-        "tuesday",
-        "wed",
-        "wednesday",
-        "thu",
-        "thur",
-        "thurs",
-        "thursday",
-        "fri",
-        "friday",
-        "sat",
-        "saturday",
-        "sun",
-        "sunday",
-        "today",
-        "yesterday",
-    ]
-)
 _DATEISH = re.compile(rf"\d|\b(?:{_MONTHS}|{_DAYS}|today|yesterday)\b", re.IGNORECASE)
 
 
@@ -86,7 +39,7 @@ def widget(view: View, *, max_words: int = 12) -> Iterator[tuple[int, str]]:
 
 @_per_text
 def _is_stamp(text: str) -> bool:
-    if text.isascii() and not _ASCII_DIGIT.search(text) and _DATE_WORDS.isdisjoint(_ascii_words(text)):
+    if text.isascii() and not _ASCII_DIGIT.search(text) and DATE_WORDS.isdisjoint(_ascii_words(text)):
         return False  # cannot match _DATEISH: no digit, no month or day name
     tokens = _STAMP_TOKEN.finditer(text)  # lazily: most blocks fail on their first word
     return all(_stamp_token(t[0].strip("()[]")) for t in tokens) and bool(_DATEISH.search(text))
@@ -97,37 +50,6 @@ def _stamp_token(token: str) -> bool:
     return bool(_WIDGET_TOKEN.fullmatch(token) or _WIDGET_TOKEN.fullmatch(token.rstrip(".:")))
 
 
-_BYLINE_WORDS = frozenset(
-    [
-        "published",
-        "posted",
-        "updated",
-        "last",
-        "modified",
-        "on",
-        "by",
-        "at",
-        "in",
-        "written",
-        "author",
-        "authors",
-        "share",
-        "shares",
-        "comments",
-        "comment",
-        "min",
-        "read",
-        "reading",
-        "time",
-        "-",
-        "—",
-        "|",
-        "·",
-        "•",
-        "⋅",
-        "and",
-    ]
-)
 _BYLINE_NAME = re.compile(
     r"^(?:by|written by|posted by|words by|author:?|reporter:?|story by)\s+"
     r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|al|el|bin))*\s*[,|]?"
@@ -158,7 +80,7 @@ def byline_widget(view: View, *, max_words: int = 8) -> Iterator[tuple[int, str]
 @_per_text
 def _byline_kind(text: str) -> str | None:
     tokens = text.lower().replace(":", " ").split()
-    if tokens and all(t in _BYLINE_WORDS for t in tokens):
+    if tokens and all(t in BYLINE_WORDS for t in tokens):
         return "words"
     return "name" if _BYLINE_NAME.match(text) else None
 
@@ -196,83 +118,6 @@ def _is_link_label(text: str) -> bool:
     return bool(_LINK_LABEL.match(text) and _LINK_WORDS.search(text))
 
 
-_TOOL_WORDS = frozenset(
-    [
-        "print",
-        "printer",
-        "printable",
-        "friendly",
-        "email",
-        "e-mail",
-        "mail",
-        "send",
-        "share",
-        "save",
-        "bookmark",
-        "reprints",
-        "reprint",
-        "permalink",
-        "rss",
-        "digg",
-        "del.icio.us",
-        "delicious",
-        "reddit",
-        "stumbleupon",
-        "facebook",
-        "twitter",
-        "tweet",
-        "comment",
-        "comments",
-        "single",
-        "page",
-        "view",
-        "this",
-        "article",
-        "story",
-        "post",
-        "it",
-        "to",
-        "a",
-        "friend",
-        "link",
-        "text",
-        "size",
-        "font",
-        "larger",
-        "smaller",
-        "add",
-        "version",
-        "format",
-        "|",
-        "-",
-        "·",
-        "•",
-        "/",
-        ":",
-        ">>",
-        "»",
-        "+",
-    ]
-)
-_TOOL_VERBS = frozenset(
-    [
-        "print",
-        "printer",
-        "printable",
-        "email",
-        "e-mail",
-        "send",
-        "share",
-        "save",
-        "bookmark",
-        "reprints",
-        "reprint",
-        "permalink",
-        "digg",
-        "del.icio.us",
-        "single",
-    ]
-)
 _CLICK_HERE = re.compile(r"(?:[>»›•*-]\s*)?(?:click|tap)\s+here\b", re.IGNORECASE)
 
 
@@ -306,7 +151,7 @@ def page_tools(
 @_per_text
 def _tool_kind(text: str) -> str | None:
     tokens = text.lower().split()
-    if tokens and all(t in _TOOL_WORDS for t in tokens) and not _TOOL_VERBS.isdisjoint(tokens):
+    if tokens and all(t in TOOL_WORDS for t in tokens) and not TOOL_VERBS.isdisjoint(tokens):
         return "tools"
     return "click" if _CLICK_HERE.match(text) else None
 
