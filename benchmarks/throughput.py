@@ -137,26 +137,25 @@ def write_inputs(folder: Path, text_pages: int, html_pages: int, seed: int) -> d
     return info
 
 
-def write_dev_inputs(folder: Path, eval_dir: Path, factor: int) -> dict[str, dict]:
-    """Write the dev pages `factor` times (ids suffixed `#k`) as `text.jsonl` and `html.jsonl`."""
+def write_dev_inputs(folder: Path, eval_dir: Path, factor: int, html_pages: int) -> dict[str, dict]:
+    """Write the dev pages `factor` times (ids suffixed `#k`) as `text.jsonl`, and as `html.jsonl` up to
+    `html_pages` pages (the HTML peers are slow: the cap keeps a run in minutes)."""
     dev = eval_dir / "dev"
     records = [json.loads(line) for line in (dev / "pages.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    html = {r["id"]: (dev / "html" / f"{r['id']}.html").read_text(encoding="utf-8", errors="replace") for r in records}
     info = {}
-    for kind in ("text", "html"):
+    for kind, limit in (("text", factor * len(records)), ("html", min(html_pages, factor * len(records)))):
         path = folder / f"{kind}.jsonl"
-        size = count = 0
+        size = 0
         with open(path, "w", encoding="utf-8") as f:
-            for record in records:
-                if kind == "text":
-                    content = record["text"]
-                else:
-                    content = (dev / "html" / f"{record['id']}.html").read_text(encoding="utf-8", errors="replace")
-                for k in range(factor):
-                    page = {"id": f"{record['id']}#{k}", "url": record.get("url"), kind: content}
-                    f.write(json.dumps(page, ensure_ascii=False) + "\n")
-                    size += len(content.encode("utf-8"))
-                    count += 1
-        info[kind] = {"path": str(path), "pages": count, "bytes": size}
+            for n in range(limit):
+                k, i = divmod(n, len(records))
+                record = records[i]
+                content = record["text"] if kind == "text" else html[record["id"]]
+                page = {"id": f"{record['id']}#{k}", "url": record.get("url"), kind: content}
+                f.write(json.dumps(page, ensure_ascii=False) + "\n")
+                size += len(content.encode("utf-8"))
+        info[kind] = {"path": str(path), "pages": limit, "bytes": size}
     return info
 
 
@@ -421,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="cleaner-tp-data-") as tmp:
             started = time.perf_counter()
             if args.dev:
-                inputs = write_dev_inputs(Path(tmp), args.eval_dir, args.dev)
+                inputs = write_dev_inputs(Path(tmp), args.eval_dir, args.dev, args.html_pages)
             else:
                 inputs = write_inputs(Path(tmp), size, min(size, args.html_pages), args.seed)
             print(f"throughput: {size:,} pages written in {time.perf_counter() - started:.0f} s", file=sys.stderr)

@@ -111,3 +111,21 @@ def test_quality_on_five_eval_pages(tmp_path):
             assert 0.0 <= row["all"][key] <= 1.0
     assert rows["cleaner clean_text"]["all"]["P"] > rows["nothing removed"]["all"]["P"]
     assert "| cleaner clean_text | dump |" in (tmp_path / "quality.md").read_text(encoding="utf-8")
+
+
+def test_compare_trees_finds_no_difference_between_a_tree_and_itself(capsys):
+    compare = _load("compare_trees")
+    assert compare.main([str(REPO), str(REPO), "--sets", "seeds"]) == 0
+    assert "seeds: 5 pages, identical" in capsys.readouterr().out
+
+
+def test_compare_trees_names_what_differs():
+    compare = _load("compare_trees")
+    row = {"text": "a", "removed": [], "lang": "en", "dup_cluster": None, "dup_rank": None}
+    old = {"p1": row, "p2": row, "gone": row}
+    new = {"p1": row, "p2": {**row, "text": "b", "dup_rank": 2}, "added": row}
+    assert compare.diff_rows(old, new) == [
+        "gone: only in the older tree",
+        "added: only in the newer tree",
+        "p2: text, dup_rank differ",
+    ]
