@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from cleaner.config import Config
 from cleaner.engine.run import RunContext, RunSummary
+from cleaner.io.readers import check_inputs
 
 
 def run(paths: list[str], output: str, config: Config, *, progress: bool | None = None) -> RunSummary:
@@ -18,6 +19,7 @@ def run(paths: list[str], output: str, config: Config, *, progress: bool | None 
     failed pages are reported and counted; everything readable is written.
     """
     with RunContext.start(config, progress=progress) as ctx:
+        check_inputs(paths, config)  # inputs whose pages would share ids: refused before any output is touched
         if config.engine == "ray":
             from cleaner.engine.ray import run_ray
 
