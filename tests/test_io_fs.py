@@ -133,3 +133,38 @@ def test_cli_run_from_s3_to_s3(s3_server, monkeypatch):
         "part-00001.parquet",
         "part-00002.parquet",
     ]
+
+
+def test_every_format_reads_the_same_from_a_remote_store_as_from_disk(tmp_path):
+    import io
+
+    import pyarrow as pa
+
+    from tests.test_readers import sample_records
+
+    parquet = io.BytesIO()
+    pq.write_table(pa.table({"text": ["a parquet page"], "n": [1]}), parquet)
+    files = {
+        "c.warc.gz": b"".join(gzip.compress(r) for r in sample_records()),
+        "t.parquet": parquet.getvalue(),
+        "h.html": b"<html><head><link rel=canonical href=https://e.com/x></head><body><p>hi</p></body></html>",
+        "j.jsonl.zst": __import__("zstandard").ZstdCompressor().compress(b'{"id": "j1", "text": "json"}\n'),
+        "p.txt.gz": gzip.compress(b"a text page\n"),
+    }
+    (tmp_path / "local").mkdir()
+    for name, data in files.items():
+        (tmp_path / "local" / name).write_bytes(data)
+        write(f"memory://same-as-disk/{name}", data)
+
+    def shape(items, root):
+        return [
+            (i.source.removeprefix(root), i.id, i.content, i.kind, i.url, i.metadata)
+            if isinstance(i, Page)
+            else (i.source.removeprefix(root), i.message, i.fatal)
+            for i in items
+        ]
+
+    local = list(iter_pages([str(tmp_path / "local")], Config()))
+    remote = list(iter_pages(["memory://same-as-disk"], Config()))
+    assert len([i for i in local if isinstance(i, Page)]) == 6
+    assert shape(remote, "memory://same-as-disk") == shape(local, str(tmp_path / "local"))
