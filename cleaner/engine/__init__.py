@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from cleaner.config import Config
 from cleaner.engine.run import RunContext, RunSummary
-from cleaner.io.readers import check_inputs
 
 
 def run(paths: list[str], output: str, config: Config, *, progress: bool | None = None) -> RunSummary:
@@ -18,8 +17,7 @@ def run(paths: list[str], output: str, config: Config, *, progress: bool | None 
     (CleanerError for usage or configuration errors). Unreadable inputs and
     failed pages are reported and counted; everything readable is written.
     """
-    with RunContext.start(config, progress=progress) as ctx:
-        check_inputs(paths, config)  # inputs whose pages would share ids: refused before any output is touched
+    with RunContext.start(config, inputs=paths, output=output, progress=progress) as ctx:
         if config.engine == "ray":
             from cleaner.engine.ray import run_ray
 

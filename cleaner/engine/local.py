@@ -27,7 +27,7 @@ from cleaner.document import Page
 from cleaner.engine import worker
 from cleaner.engine.output import open_output
 from cleaner.engine.run import RunContext, RunSummary, run_record
-from cleaner.errors import CleanerError
+from cleaner.errors import CleanerError, OutputError
 from cleaner.rules import RuleSet
 
 log = logging.getLogger("cleaner")
@@ -45,15 +45,19 @@ def run_local(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
     start = time.perf_counter()
     config = ctx.config
     with tempfile.TemporaryDirectory(prefix="cleaner-") as scratch:
-        if config.repeats_on and not config.index:
-            spill = Spill(Path(scratch) / "pass1.pickle")
-            # pass 2 needs no document signatures: the slim index is what workers get
-            index = build_index(paths, ctx, spill=spill).slim()
-            items, batch_fn = spill.read(), worker.finish_batch
-        else:
-            index = load_index(config)
-            items, batch_fn = _pages(paths, ctx), worker.clean_batch
-        _second_pass(items, batch_fn, paths, output, ctx, index)
+        try:
+            if config.repeats_on and not config.index:
+                spill = Spill(Path(scratch) / "pass1.pickle")
+                # pass 2 needs no document signatures: the slim index is what workers get
+                index = build_index(paths, ctx, spill=spill).slim()
+                items, batch_fn = spill.read(), worker.finish_batch
+            else:
+                index = load_index(config)
+                items, batch_fn = _pages(paths, ctx), worker.clean_batch
+            _second_pass(items, batch_fn, paths, output, ctx, index)
+        except OSError as exc:
+            where = f"the scratch folder {scratch}" if str(exc.filename or "").startswith(scratch) else output
+            raise write_failed(where, exc) from None
     ctx.summary.seconds = time.perf_counter() - start
     return ctx.summary
 
@@ -87,6 +91,14 @@ def _second_pass(items, batch_fn, paths: list[str], output: str, ctx: RunContext
         raise
 
 
+def write_failed(where: str, exc: OSError) -> OutputError:
+    """The one-line error for an output (or scratch file) that could not be written, e.g. a full disk."""
+    return OutputError(
+        f"cannot write {where}: {exc.strerror or exc}; the run stopped and no partial output was left "
+        "under the final name"
+    )
+
+
 def load_index(config: Config) -> Any:
     """The saved corpus index given with `--index` (when the corpus stage is on), else None."""
     if not config.index or not config.repeats_on:
@@ -114,7 +126,10 @@ class Spill:
         return outcome if failed else outcome[0]
 
     def _flush(self) -> None:
-        pickle.dump(self.batch, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            pickle.dump(self.batch, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
         self.batch = []
 
     def close(self) -> None:

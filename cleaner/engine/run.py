@@ -22,6 +22,7 @@ import json
 import logging
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -174,11 +175,32 @@ class RunContext:
     progress: bool | None = None
 
     @classmethod
-    def start(cls, config: Config, *, progress: bool | None = None) -> RunContext:
-        """Validate the settings, load the rule packs and open the error log: all before any work."""
+    def start(
+        cls,
+        config: Config,
+        *,
+        inputs: Sequence[str] = (),
+        output: str | None = None,
+        dataset_ok: bool = True,
+        progress: bool | None = None,
+    ) -> RunContext:
+        """Validate the settings, check every output location against the inputs and the inputs'
+        page ids, load the rule packs and open the error log: all before any work (ConfigError for
+        a usage problem)."""
+        from cleaner.engine.output import check_output
+        from cleaner.io.readers import check_inputs
         from cleaner.rules import load_ruleset
 
         check_config(config)
+        inputs = list(inputs)
+        if output is not None:
+            check_output(output, inputs, dataset_ok=dataset_ok)
+        if config.errors:
+            check_output(config.errors, inputs, flag="--errors", dataset_ok=False, devices_ok=True)
+            if output is not None and os.path.realpath(config.errors) == os.path.realpath(output):
+                raise ConfigError(f"{config.errors}: --errors and -o name the same file")
+        if inputs:
+            check_inputs(inputs, config)  # inputs whose pages would share ids: refused before any output is touched
         ruleset = load_ruleset(config.rules)
         return cls(config, ruleset, RunSummary(), ErrorLog(config.errors), progress)
 
