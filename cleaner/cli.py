@@ -123,6 +123,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
         if summary.reasons:
             print("removals by reason:", file=sys.stderr)
             print("\n".join(summary.reason_table(None if args.verbose else 15)), file=sys.stderr)
+        if summary.timeouts:
+            print("regex timeouts (pages) by rule; fix or remove these rules:", file=sys.stderr)
+            print("\n".join(summary.timeout_table()), file=sys.stderr)
     return summary.exit_code
 
 

@@ -40,12 +40,28 @@ class Rule:
     pattern: Any
     remove: str | None = None
     description: str = ""
+    pack: str = ""
 
     def matches(self, text: str) -> bool:
+        """Whether the regex matches; one that runs out of time does not match and is noted
+        (`take_timeouts`)."""
         try:
             return self.pattern.search(text, timeout=REGEX_TIMEOUT_S) is not None
         except TimeoutError:
+            _timeouts.append((self.pack, self.id))
             return False
+
+
+#: (pack id, rule id) of each regex search that ran out of time, until `take_timeouts()`
+_timeouts: list[tuple[str, str]] = []
+
+
+def take_timeouts() -> list[tuple[str, str]]:
+    """The (pack id, rule id) of each regex that timed out since the last call, in order (a pack's
+    `detect` patterns as rule id "detect"); the engine reports them per page."""
+    taken = _timeouts[:]
+    _timeouts.clear()
+    return taken
 
 
 @dataclass(frozen=True)
@@ -97,6 +113,7 @@ class RulePack:
                 if pattern.search(text, timeout=REGEX_TIMEOUT_S):
                     return True
             except TimeoutError:
+                _timeouts.append((self.id, "detect"))
                 continue
         return False
 
@@ -278,7 +295,7 @@ def _build_pack(path: str, sha256: str, data: dict[str, Any]) -> RulePack:
         if not isinstance(items, list):
             raise RulePackError(path, None, f"{kind} must be an array of tables ([[{kind}]])")
         for n, item in enumerate(items, start=1):
-            rules[kind].append(_build_rule(path, kind, n, item, seen))
+            rules[kind].append(_build_rule(path, kind, n, item, seen, pack_id))
     examples = []
     for n, item in enumerate(data.get("example", []), start=1):
         name = f"example #{n}"
@@ -301,13 +318,13 @@ def _build_pack(path: str, sha256: str, data: dict[str, Any]) -> RulePack:
         keeps=tuple(rules["keep"]),
         examples=tuple(examples),
         description=str(head.get("description", "")),
-        prune_xpath=tuple(_str_list(path, None, head, "prune_xpath")),
+        prune_xpath=tuple(_xpath(path, x) for x in _str_list(path, None, head, "prune_xpath")),
         any_drop=_combined(rules["drop"]),
         any_keep=_combined(rules["keep"]),
     )
 
 
-def _build_rule(path: str, kind: str, n: int, item: Any, seen: set[str]) -> Rule:
+def _build_rule(path: str, kind: str, n: int, item: Any, seen: set[str], pack_id: str) -> Rule:
     if not isinstance(item, dict):
         raise RulePackError(path, f"{kind} #{n}", "must be a table")
     rule_id = item.get("id")
@@ -327,7 +344,7 @@ def _build_rule(path: str, kind: str, n: int, item: Any, seen: set[str]) -> Rule
         remove = item.get("remove", "after")
         if remove not in ("after", "before"):
             raise RulePackError(path, name, "remove must be 'after' or 'before'")
-    return Rule(kind, rule_id, _compile(path, name, source), remove, str(item.get("description", "")))
+    return Rule(kind, rule_id, _compile(path, name, source), remove, str(item.get("description", "")), pack_id)
 
 
 def _compile(path: str, name: str, source: str) -> Any:
@@ -335,6 +352,17 @@ def _compile(path: str, name: str, source: str) -> Any:
         return regex.compile(source, regex.V1)
     except regex.error as exc:
         raise RulePackError(path, name, f"bad regex {source!r}: {exc}") from None
+
+
+def _xpath(path: str, source: str) -> str:
+    """`source` if it compiles as an XPath expression (so a bad one fails at load, not on every page)."""
+    from lxml import etree
+
+    try:
+        etree.XPath(source)
+    except etree.XPathSyntaxError as exc:
+        raise RulePackError(path, "prune_xpath", f"bad XPath {source!r}: {exc}") from None
+    return source
 
 
 def _check_keys(path: str, name: str | None, table: dict, allowed: set[str], label: str) -> None:
@@ -351,9 +379,11 @@ def _str_list(path: str, name: str | None, table: dict, key: str) -> list[str]:
 
 
 def check_examples(pack: RulePack) -> list[str]:
-    """Problems with a pack's examples: a failing example, or a rule no example exercises."""
+    """Problems with a pack's examples: a failing example, a rule no example exercises, or a rule
+    whose regex runs out of time on an example."""
     problems = []
     exercised: set[str] = set()
+    take_timeouts()
     for n, example in enumerate(pack.examples, start=1):
         got = run_example(pack, example)
         if got != example.expect:
@@ -365,6 +395,8 @@ def check_examples(pack: RulePack) -> list[str]:
     for rule in pack.rules:
         if rule.id not in exercised:
             problems.append(f"rule {rule.id!r} ({rule.kind}) is exercised by no example")
+    for rule_id in dict.fromkeys(r for p, r in take_timeouts() if p == pack.id):
+        problems.append(f"rule {rule_id!r} timed out ({REGEX_TIMEOUT_S:g} s) on the pack's own examples")
     return problems
 
 
@@ -379,5 +411,6 @@ __all__ = [
     "load_ruleset",
     "run_example",
     "split_blocks",
+    "take_timeouts",
     "url_host",
 ]

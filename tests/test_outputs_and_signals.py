@@ -224,3 +224,55 @@ def test_two_runs_into_one_folder_at_once(tmp_path):
     finally:
         held.release()
     assert run([str(corpus)], str(out) + "/", config, progress=False).written == 6
+
+
+CATASTROPHIC = """
+[pack]
+id = "slow-pack"
+always = true
+
+[[drop]]
+id = "catastrophic"
+regex = '^(a|a)*$'
+
+[[example]]
+input = "Para one.\\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"
+expect = "Para one.\\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"
+"""
+
+
+def test_regex_timeouts_reported_with_pack_rule_and_page(tmp_path, capsys):
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "slow.toml").write_text(CATASTROPHIC, encoding="utf-8")
+    corpus = make_corpus(tmp_path / "in", 2)
+    (corpus / "slow.txt").write_text(ARTICLE + "a" * 40 + "b\n", encoding="utf-8")
+    errors = tmp_path / "errors.jsonl"
+    out = tmp_path / "o.parquet"
+    argv = ["clean", str(corpus), "-o", str(out), "--rules", str(packs), "--errors", str(errors), "--no-repeats"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "regex timeouts on 1 pages" in err and "slow-pack/catastrophic" in err
+    logged = [json.loads(line) for line in errors.read_text().splitlines()]
+    assert len(logged) == 1
+    assert logged[0]["level"] == "warning" and logged[0]["id"] == "slow" and logged[0]["stage"] == "rules"
+    assert "slow-pack/catastrophic" in logged[0]["message"]
+    assert pq.read_table(out).num_rows == 3
+
+
+def test_rules_test_fails_a_pack_whose_rule_times_out_on_its_examples(tmp_path, capsys):
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "slow.toml").write_text(CATASTROPHIC, encoding="utf-8")
+    assert main(["rules", "check", "--rules", str(packs)]) == 0
+    assert main(["rules", "test", "--rules", str(packs)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL slow-pack" in out and "'catastrophic' timed out" in out
+
+
+def test_bad_prune_xpath_fails_when_the_pack_loads(tmp_path, capsys):
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "x.toml").write_text("[pack]\nid = 'x'\ndomains = ['x.example']\nprune_xpath = ['//div[@']\n")
+    assert main(["rules", "check", "--rules", str(packs)]) == 2
+    one_line_error(capsys, "x.toml", "prune_xpath", "bad XPath")

@@ -72,7 +72,7 @@ def _second_pass(items, batch_fn, paths: list[str], output: str, ctx: RunContext
         with _executor(config, index, ctx.ruleset) as submit:
             todo = ((ordinal, item) for ordinal, item in items if not out.skip(ordinal))
             bar = tqdm(desc="cleaning", unit="doc", disable=_no_bar(ctx.progress), mininterval=0.5)
-            for ordinal, outcome in _map(todo, batch_fn, submit, config.workers):
+            for ordinal, outcome in _map(todo, batch_fn, submit, config.workers, ctx.notice):
                 bar.update(1)
                 if summary.add(outcome, config):
                     out.write(ordinal, outcome)
@@ -161,7 +161,7 @@ def build_index(paths: list[str], ctx: RunContext, *, spill: Spill | None = None
     config = ctx.config
 
     def fingerprints(submit: Callable[..., Any], bar: tqdm) -> Iterator[Any]:
-        for ordinal, outcome in _map(_pages(paths, ctx), batch_fn, submit, config.workers):
+        for ordinal, outcome in _map(_pages(paths, ctx), batch_fn, submit, config.workers, ctx.notice):
             bar.update(1)
             if spill is not None:
                 outcome = spill.keep(ordinal, outcome)
@@ -203,8 +203,10 @@ def _map(
     fn: Callable[[list[Page]], list[Any]],
     submit: Callable[..., Any],
     workers: int,
+    notice: Callable[[worker.Notice], None],
 ) -> Iterator[tuple[int, Any]]:
-    """Apply `fn` to batches of pages, a bounded number in flight, yielding outcomes in input order."""
+    """Apply `fn` to batches of pages, a bounded number in flight, yielding outcomes in input order
+    (each batch's notices go to `notice` first)."""
     in_flight: deque[tuple[list[int], Any]] = deque()
     limit = max(2, 2 * workers)
     batch: list[tuple[int, Page]] = []
@@ -212,7 +214,10 @@ def _map(
     def drain(until: int) -> Iterator[tuple[int, Any]]:
         while len(in_flight) > until:
             ordinals, future = in_flight.popleft()
-            yield from zip(ordinals, future.result(), strict=True)
+            outcomes = future.result()
+            for item in getattr(outcomes, "notices", ()):
+                notice(item)
+            yield from zip(ordinals, outcomes, strict=True)
 
     for item in pages:
         batch.append(item)
