@@ -84,7 +84,7 @@ def split_blocks(text: str) -> list[Block]:
     >>> [b.text for b in split_blocks("one\\r\\ntwo\\r\\n\\r\\nthree")]
     ['one', 'two', 'three']
     """
-    blocks = []
+    blocks: list[Block] = []
     for number, line in enumerate(text.split("\n"), start=1):
         if line.endswith("\r"):
             line = line[:-1]

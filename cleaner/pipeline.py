@@ -107,6 +107,7 @@ class Pipeline:
     def _repeats(self, doc: Document) -> None:
         """Remove corpus repeats and flag duplicates; a page the index has not seen is looked up
         against it (streaming mode) and, if it duplicates an indexed page, ranks after it."""
+        assert self.index is not None
         if doc.id in self.index:
             doc.add(self.index.find_removals(doc))
             dup = self.index.duplicate(doc.id)

@@ -205,10 +205,10 @@ def apply_packs(packs: list[RulePack], doc: Document) -> tuple[list[Removal], se
         for block in doc.blocks:
             if block.index in removed:
                 continue
-            rule = pack.first_drop(block.text)
-            if rule is not None:
+            drop = pack.first_drop(block.text)
+            if drop is not None:
                 removed.add(block.index)
-                removals.append(doc.remove_block(block.index, f"rule:{pack.id}/{rule.id}", "drop"))
+                removals.append(doc.remove_block(block.index, f"rule:{pack.id}/{drop.id}", "drop"))
         if pack.keeps:
             protected.update(b.index for b in doc.blocks if pack.keeps_block(b.text))
     removals.sort(key=lambda r: r.block)

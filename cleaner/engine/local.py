@@ -50,7 +50,8 @@ def run_local(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
                 spill = Spill(Path(scratch) / "pass1.pickle")
                 # pass 2 needs no document signatures: the slim index is what workers get
                 index = build_index(paths, ctx, spill=spill).slim()
-                items, batch_fn = spill.read(), worker.finish_batch
+                items: Iterable[tuple[int, Any]] = spill.read()
+                batch_fn: Callable[[list[Any]], worker.Batch] = worker.finish_batch
             else:
                 index = load_index(config)
                 items, batch_fn = _pages(paths, ctx), worker.clean_batch

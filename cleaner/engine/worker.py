@@ -12,12 +12,16 @@ import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cleaner.config import Config
 from cleaner.document import Document, Page, Result
 from cleaner.errors import CleanerError
 from cleaner.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from cleaner.dedup import CorpusIndex
+    from cleaner.rules import RuleSet
 
 _state: dict[str, Any] = {}
 
@@ -54,7 +58,7 @@ class Batch(list):
         self.notices = list(notices)
 
 
-def init_worker(config: Config, index: object | None = None, ruleset: object | None = None) -> None:
+def init_worker(config: Config, index: CorpusIndex | None = None, ruleset: RuleSet | None = None) -> None:
     """Build this process's pipeline once (called as a pool initializer or in-process)."""
     _state["pipeline"] = Pipeline.from_config(config, index, ruleset)
 
@@ -117,10 +121,10 @@ def first_pass_batch(pages: list[Page]) -> Batch:
     return _run_batch(pages, work)
 
 
-def finish_batch(docs: list[Document | Failure]) -> list[Result | Failure]:
+def finish_batch(docs: list[Document | Failure]) -> Batch:
     """Pass 2 over pass 1's documents: the corpus stage, then the result (failures pass through)."""
     pipeline = _pipeline()
-    outcomes: list[Result | Failure] = []
+    outcomes = Batch()
     for doc in docs:
         if isinstance(doc, Failure):
             outcomes.append(doc)
