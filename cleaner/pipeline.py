@@ -33,9 +33,9 @@ class Pipeline:
     def from_config(
         cls, config: Config, index: CorpusIndex | None = None, ruleset: rules.RuleSet | None = None
     ) -> Pipeline:
-        """Build the pipeline; the rule packs are loaded here unless an already loaded `ruleset` is given."""
+        """Build the pipeline; the rule packs are loaded here unless an already loaded `ruleset` is given.
+        The settings are taken as given: `cleaner.config.check_config` validates them once, at start-up."""
         ruleset = ruleset if ruleset is not None else rules.load_ruleset(config.rules)
-        heuristics.check_names(config.disable)
         return cls(config, ruleset, index)
 
     def document(self, page: Page, *, site: str | None = None) -> Document:

@@ -8,8 +8,11 @@ beside it, `FILE.jsonl.meta.json`); `-o -` streams JSON Lines to standard output
 `shard_size` input pages, each moved into place when complete), `_META.json` (the
 run metadata) and `_SUCCESS` last; every shard has the first shard's schema, so
 the folder reads as one dataset. A re-run of the same command into the same
-folder skips shards already complete; a folder holding a run with other settings
-is refused rather than mixed. Locations may be local paths or URIs (`cleaner.io.fs`).
+folder skips shards already complete; a folder holding a run with other settings,
+inputs or `--limit` is refused rather than mixed (the claim is
+`cleaner.engine.run.claim_folder`). `check_output` refuses, before any work, an
+output location that must not be written. Locations may be local paths or URIs
+(`cleaner.io.fs`).
 """
 
 from __future__ import annotations
