@@ -276,3 +276,10 @@ def test_bad_prune_xpath_fails_when_the_pack_loads(tmp_path, capsys):
     (packs / "x.toml").write_text("[pack]\nid = 'x'\ndomains = ['x.example']\nprune_xpath = ['//div[@']\n")
     assert main(["rules", "check", "--rules", str(packs)]) == 2
     one_line_error(capsys, "x.toml", "prune_xpath", "bad XPath")
+
+
+def test_dataset_folder_under_a_file_is_refused(tmp_path, capsys, no_reading):
+    corpus = make_corpus(tmp_path / "in")
+    (tmp_path / "plain").write_text("x")
+    assert main(["clean", str(corpus), "-o", str(tmp_path / "plain" / "ds") + "/"]) == 2
+    one_line_error(capsys, "is a file")

@@ -79,6 +79,8 @@ def check_output(
             )
     if dataset:
         parent = _existing_ancestor(target)
+        if not os.path.isdir(parent):
+            raise ConfigError(f"{output}: {flag} folder cannot be created: {parent} is a file")
     else:
         parent = os.path.dirname(target) or "."
         if not os.path.isdir(parent):
