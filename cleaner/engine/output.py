@@ -201,6 +201,7 @@ class DatasetOutput:
         self.sink.write(result)
 
     def _close_sink(self) -> None:
+        assert self.current is not None
         self.sink.close()
         if self.schema is None:
             self.schema = self.sink.schema
