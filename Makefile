@@ -9,6 +9,7 @@ test:
 lint:
 	ruff check .
 	ruff format --check .
+	mypy
 
 format:
 	ruff check --fix .

@@ -10,7 +10,7 @@ Input sets (the eval pages are read in place from `../shared/eval`, never copied
 - `dumps-nourl`: the same dumps as a folder of `.txt` files (no URL: packs chosen by `detect`);
 - `html`: the dev HTML pages (extraction, then the stages);
 - `seeds`: `fixtures/seeds/raw` of the newer tree;
-- `generated`: `--generated N` pages from the newer tree's `cleaner bench` generator, if it has one.
+- `generated`: `--generated N` pages from the newer tree's generator (`cleaner.generate`), if it has one.
 
 A tree is a directory or a git revision of this repository (exported with `git archive` into a
 temporary folder; the repository's worktrees are never touched).
@@ -67,17 +67,17 @@ def input_sets(eval_dir: Path, newer: Path, work: Path, generated: int) -> dict[
     if generated:
         out = work / "generated.jsonl"
         code = (
-            "import json, sys\nfrom cleaner import bench\n"
-            "with open(sys.argv[1], 'w', encoding='utf-8') as f:\n"
-            "    for p in bench.generate_pages(int(sys.argv[2]), seed=7):\n"
-            "        f.write(json.dumps({'id': p.id, 'url': p.url, 'text': '\\n'.join(p.lines)}) + '\\n')\n"
+            "import itertools, sys\nfrom pathlib import Path\nfrom cleaner import generate\n"
+            "n = int(sys.argv[2])\n"
+            "pages = itertools.islice(generate.iter_pages(max(1, n // 40), 40, seed=7), n)\n"
+            "generate.write_jsonl(pages, Path(sys.argv[1]))\n"
         )
         env = {**os.environ, "PYTHONPATH": str(newer)}
         made = subprocess.run([sys.executable, "-c", code, str(out), str(generated)], env=env, cwd=newer, check=False)
         if made.returncode == 0:
             sets["generated"] = (out, [])
         else:
-            print("generated: the newer tree has no `bench.generate_pages(n, seed=)`; set skipped", file=sys.stderr)
+            print("generated: the newer tree has no `cleaner.generate.iter_pages`; set skipped", file=sys.stderr)
     return sets
 
 

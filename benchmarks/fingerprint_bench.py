@@ -23,11 +23,10 @@ from datasketch import MinHash
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import generate, score
-
 from cleaner.dedup import CorpusIndex, DedupParams, fingerprint, normalize
 from cleaner.dedup.normalize import words
 from cleaner.document import Document
+from cleaner.generate import generate, score
 
 
 def plain_fingerprint(doc: Document, params: DedupParams) -> tuple[list[int], list, MinHash]:

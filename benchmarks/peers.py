@@ -115,11 +115,10 @@ def _cleaner_dump() -> CleanFn:
 
 
 def _cleaner_html() -> CleanFn:
-    """cleaner's HTML path as the engine runs it: `extract.to_document` (trafilatura blocks,
+    """cleaner's HTML path as the engine runs it: `Pipeline.document` (trafilatura blocks,
     the packs' XPath pruning), then the per-document stages."""
     from cleaner.config import Config
     from cleaner.document import Page
-    from cleaner.extract import to_document
     from cleaner.pipeline import Pipeline
 
     config = Config()
@@ -127,8 +126,7 @@ def _cleaner_html() -> CleanFn:
 
     def run(html: str, url: str | None = None) -> str:
         page = Page(id="page", source="<html>", content=html, kind="html", url=url)
-        doc = to_document(page, pipeline.ruleset, timeout=config.extract_timeout)
-        return pipeline.clean(doc).text
+        return pipeline.clean(pipeline.document(page)).text
 
     return run
 

@@ -1,6 +1,6 @@
 """Throughput benchmark: documents/s, MB/s and peak memory of cleaner and its peers, in one run.
 
-The pages come from the multi-site generator (`benchmarks/corpus.py`: sites
+The pages come from the multi-site generator (`cleaner/generate.py`: sites
 with navigation, sidebars, teasers, footers, syndicated copies and pages saved
 twice). For the HTML rows each generated page is rendered here as a simple
 news page: `<nav>` links, the article in `<article>`, a newsletter `<aside>`,
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import json
 import sys
 import tempfile
@@ -45,9 +46,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # the shared multi-site generator
 from measure import run_measured
 from quality import machine, versions
+
+from cleaner import generate as corpus
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -79,8 +81,7 @@ def generate_pages(n: int, seed: int = 0) -> list[corpus.Page]:
     """`n` pages from the corpus generator (about 40 articles per site, plus its copies), cut to `n`."""
     sites = max(1, min(250, n // 40))
     per_site = -(-n // sites)
-    pages = corpus.generate(sites, per_site, seed=seed).pages
-    return pages[:n]
+    return list(itertools.islice(corpus.iter_pages(sites, per_site, seed=seed), n))
 
 
 def render_html(page: corpus.Page) -> str:
@@ -89,11 +90,13 @@ def render_html(page: corpus.Page) -> str:
     title = next((t for t, kind, _ in page.blocks if kind == "title"), "")
     nav, article, aside, related, sidebar, footer = [], [], [], [], [], []
     for text, kind, family in page.blocks:
-        part = family.split("/")[1] if "/" in family else family
+        part = family.split("/")[1] if kind == "boilerplate" else kind
         if kind == "title":
             continue
-        if kind != "boilerplate":
+        if kind != "boilerplate" or part == "promo":
             article.append(f"<p>{esc(text)}</p>")
+        elif part == "meta":
+            article.append(f'<div class="byline">{esc(text)}</div>')
         elif part == "nav":
             links = "".join(f'<li><a href="/{esc(w.lower())}">{esc(w)}</a></li>' for w in text.split(" | "))
             nav.append(f"<ul>{links}</ul>")

@@ -16,7 +16,9 @@ import contextlib
 import dataclasses
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -121,6 +123,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
         if summary.reasons:
             print("removals by reason:", file=sys.stderr)
             print("\n".join(summary.reason_table(None if args.verbose else 15)), file=sys.stderr)
+        if summary.timeouts:
+            print("regex timeouts (pages) by rule; fix or remove these rules:", file=sys.stderr)
+            print("\n".join(summary.timeout_table()), file=sys.stderr)
     return summary.exit_code
 
 
@@ -222,16 +227,21 @@ def add_index(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.Argu
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from cleaner.engine.local import build_index, check_paths
+    from cleaner.engine.local import build_index, check_paths, write_failed
     from cleaner.engine.run import RunContext
 
     config = settings(args).replace(index=None, repeats=True)
     check_paths(args.paths)
-    with RunContext.start(config, progress=False if args.quiet else None) as ctx:
+    progress = False if args.quiet else None
+    with RunContext.start(config, inputs=args.paths, output=args.output, dataset_ok=False, progress=progress) as ctx:
         index = build_index(args.paths, ctx)
-        index.save(args.output)
+        try:
+            index.save(os.path.realpath(args.output))  # a link is written through
+        except OSError as exc:
+            raise write_failed(args.output, exc) from None
     if not args.quiet:
-        print(f"index of {index.description()} -> {args.output}", file=sys.stderr)
+        problems = f"{ctx.summary.errors} errors, {ctx.summary.warnings} warnings"
+        print(f"index of {index.description()} ({problems}) -> {args.output}", file=sys.stderr)
     return ctx.summary.exit_code
 
 
@@ -277,20 +287,37 @@ def _logging(args: argparse.Namespace) -> None:
     logging.basicConfig(level=level, format="cleaner: %(levelname)s: %(message)s", stream=sys.stderr)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the run unwinds as on Ctrl-C: temporary files,
+    the scratch folder and partial outputs are removed."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _logging(args)
+    handles_sigterm = _main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if handles_sigterm else None
     try:
         return args.handler(args)
     except CleanerError as exc:
         print(f"cleaner: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Terminated:
+        print("cleaner: terminated; no partial output was left under the final name", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("cleaner: interrupted; no partial output was left under the final name", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return _closed_stdout()
+    finally:
+        if handles_sigterm:
+            signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)
 
 
 def _closed_stdout() -> int:
@@ -299,6 +326,10 @@ def _closed_stdout() -> int:
     with contextlib.suppress(OSError, ValueError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 141
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import dataclasses
 import tomllib
 import types
 import typing
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,7 +127,7 @@ class Config:
 def choices_of(f: dataclasses.Field) -> tuple[str, ...] | None:
     """The allowed values of a setting (from its registry when the metadata names a function)."""
     choices = f.metadata.get("choices")
-    if isinstance(choices, Callable):  # type: ignore[arg-type]
+    if callable(choices):
         choices = choices()
     return tuple(choices) if choices is not None else None
 

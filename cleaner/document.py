@@ -84,7 +84,7 @@ def split_blocks(text: str) -> list[Block]:
     >>> [b.text for b in split_blocks("one\\r\\ntwo\\r\\n\\r\\nthree")]
     ['one', 'two', 'three']
     """
-    blocks = []
+    blocks: list[Block] = []
     for number, line in enumerate(text.split("\n"), start=1):
         if line.endswith("\r"):
             line = line[:-1]
@@ -100,9 +100,7 @@ class Document:
     `id` is stable (derived from the source, never from run order). `metadata`
     carries input fields passed through to the output. `protected` holds the
     indexes of blocks a `keep` rule protects from heuristics, language and
-    repeat removal. `removals` is appended to only through `add`. `timeouts`
-    names each regex search that ran past its time limit on this page
-    (`<pack>/<rule>`, counted as no match), for the run's bookkeeping.
+    repeat removal. `removals` is appended to only through `add`.
     """
 
     id: str
@@ -118,7 +116,6 @@ class Document:
     packs: tuple[str, ...] = ()
     dup_cluster: str | None = None
     dup_rank: int | None = None
-    timeouts: list[str] = field(default_factory=list)
     _whole: set[int] = field(default_factory=set, repr=False)
     _spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
 
@@ -278,7 +275,6 @@ class Result:
     metadata: dict[str, Any] = field(default_factory=dict)
     dup_cluster: str | None = None
     dup_rank: int | None = None
-    timeouts: tuple[str, ...] = ()
 
     @property
     def clean_chars(self) -> int:
@@ -298,5 +294,4 @@ class Result:
             metadata=doc.metadata,
             dup_cluster=doc.dup_cluster,
             dup_rank=doc.dup_rank,
-            timeouts=tuple(dict.fromkeys(doc.timeouts)),
         )

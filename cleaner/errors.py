@@ -30,3 +30,9 @@ class InputError(CleanerError):
     def __init__(self, source: str, message: str):
         self.source, self.message = str(source), message
         super().__init__(f"{self.source}: {message}")
+
+
+class OutputError(CleanerError):
+    """An output that could not be written (disk full, permissions): nothing is left under its final name."""
+
+    exit_code = 1

@@ -32,10 +32,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cleaner.document import Document, Page
 from cleaner.errors import InputError
+
+if TYPE_CHECKING:
+    from cleaner.rules import RuleSet
 
 # trafilatura logs every page it discards; failures here become InputErrors instead.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -75,7 +78,7 @@ class NoMainText(InputError):
 
 def to_document(
     page: Page,
-    ruleset: Any = None,
+    ruleset: RuleSet | None = None,
     *,
     timeout: float | None = None,
     options: ExtractOptions = DEFAULT_OPTIONS,
@@ -147,6 +150,8 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         yield
         return
 
+    assert seconds is not None
+
     def on_alarm(signum, frame):
         raise ExtractionTimeout(f"exceeded {seconds:g} s")
 
@@ -168,7 +173,7 @@ _MARKUP_RE = re.compile(r"<\s*[a-zA-Z!?/]")
 _DOC_RE = re.compile(r"<\s*(html|body|head)\b", re.IGNORECASE)
 
 
-def _extract_html(page: Page, ruleset: Any, options: ExtractOptions, site: str | None = None) -> list[str]:
+def _extract_html(page: Page, ruleset: RuleSet | None, options: ExtractOptions, site: str | None = None) -> list[str]:
     html = page.content
     _check_markup(page)
     if not _DOC_RE.search(html, 0, 1 << 16):  # a fragment, e.g. a JSONL record's `html`
@@ -197,7 +202,7 @@ def _check_markup(page: Page) -> None:
         raise InputError(page.source, "not HTML: no markup found")
 
 
-def _prune_xpaths(ruleset: Any, probe: Document) -> tuple[str, ...]:
+def _prune_xpaths(ruleset: RuleSet | None, probe: Document) -> tuple[str, ...]:
     if ruleset is None:
         return ()
     xpaths: dict[str, None] = {}
@@ -231,9 +236,10 @@ def _paragraphs(html: str, page: Page, prune: tuple[str, ...], options: ExtractO
         raise InputError(page.source, f"bad prune_xpath in a rule pack ({exc}): {', '.join(prune)}") from None
     except (ValueError, TypeError, AttributeError) as exc:
         raise InputError(page.source, f"HTML extraction failed: {type(exc).__name__}: {exc}") from None
-    if result is None or getattr(result, "body", None) is None:
+    body = getattr(result, "body", None)
+    if body is None:
         return None
-    return body_paragraphs(result.body)
+    return body_paragraphs(body)
 
 
 # Elements of trafilatura's output tree that start a new paragraph.

@@ -300,7 +300,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
         end = match.end()
         if end > start and text[start:end].strip():
             spans.append((start, end))
-        start = _SPACE.match(text, end).end()
+        start = _SPACE.match(text, end).end()  # type: ignore[union-attr]  # r"\s*" always matches
     tail = text[start:].rstrip()
     if tail:
         spans.append((start, start + len(tail)))

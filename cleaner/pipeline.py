@@ -33,9 +33,9 @@ class Pipeline:
     def from_config(
         cls, config: Config, index: CorpusIndex | None = None, ruleset: rules.RuleSet | None = None
     ) -> Pipeline:
-        """Build the pipeline; the rule packs are loaded here unless an already loaded `ruleset` is given."""
+        """Build the pipeline; the rule packs are loaded here unless an already loaded `ruleset` is given.
+        The settings are taken as given: `cleaner.config.check_config` validates them once, at start-up."""
         ruleset = ruleset if ruleset is not None else rules.load_ruleset(config.rules)
-        heuristics.check_names(config.disable)
         return cls(config, ruleset, index)
 
     def document(self, page: Page, *, site: str | None = None) -> Document:
@@ -79,10 +79,10 @@ class Pipeline:
         doc.packs = tuple(p.id for p in packs)
         if doc.site is None and packs:
             doc.site = next((p.site for p in packs if p.site), None)
-        self._document_stages(doc, packs, doc.timeouts)
+        self._document_stages(doc, packs)
         for _ in range(MAX_ROUNDS):
             view, origin = doc.kept_view()
-            self._document_stages(view, packs, doc.timeouts)
+            self._document_stages(view, packs)
             doc.lang = view.lang
             if not doc.add_from_view(view.removals, origin):
                 break
@@ -94,9 +94,9 @@ class Pipeline:
             self._repeats(doc)
         return doc
 
-    def _document_stages(self, doc: Document, packs: list[rules.RulePack], timeouts: list[str]) -> None:
+    def _document_stages(self, doc: Document, packs: list[rules.RulePack]) -> None:
         disabled = set(self.config.disable)
-        removals, protected = rules.apply_packs(packs, doc, timeouts)
+        removals, protected = rules.apply_packs(packs, doc)
         doc.protected |= protected
         doc.add(removals)
         doc.add(heuristics.find_removals(doc, disabled=disabled))
@@ -107,6 +107,7 @@ class Pipeline:
     def _repeats(self, doc: Document) -> None:
         """Remove corpus repeats and flag duplicates; a page the index has not seen is looked up
         against it (streaming mode) and, if it duplicates an indexed page, ranks after it."""
+        assert self.index is not None
         if doc.id in self.index:
             doc.add(self.index.find_removals(doc))
             dup = self.index.duplicate(doc.id)

@@ -41,17 +41,32 @@ class Rule:
     pattern: Any
     remove: str | None = None
     description: str = ""
+    pack: str = ""
 
     def search(self, text: str) -> bool | None:
-        """Whether the rule matches `text`; None when the search ran past `REGEX_TIMEOUT_S`."""
+        """Whether the rule matches `text`; None when the search ran past `REGEX_TIMEOUT_S` (then
+        noted for `take_timeouts`)."""
         try:
             return self.pattern.search(text, timeout=REGEX_TIMEOUT_S) is not None
         except TimeoutError:
+            _timeouts.append((self.pack, self.id))
             return None
 
     def matches(self, text: str) -> bool:
         """Whether the rule matches `text`; a search that times out counts as no match."""
         return self.search(text) is True
+
+
+#: (pack id, rule id) of each regex search that ran out of time, until `take_timeouts()`
+_timeouts: list[tuple[str, str]] = []
+
+
+def take_timeouts() -> list[tuple[str, str]]:
+    """The (pack id, rule id) of each regex that timed out since the last call, in order (a pack's
+    `detect` patterns as rule id "detect"); the engine reports them per page."""
+    taken = _timeouts[:]
+    _timeouts.clear()
+    return taken
 
 
 @dataclass(frozen=True)
@@ -86,16 +101,16 @@ class RulePack:
     def applies_to_host(self, host: str) -> bool:
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
-    def detected_in(self, text: str, timeouts: list[str] | None = None) -> bool:
+    def detected_in(self, text: str) -> bool:
         """Whether a `detect` pattern matches `text`; a search that times out counts as no match
-        and is appended to `timeouts` as `<pack>/detect`."""
+        (noted for `take_timeouts` as rule "detect")."""
         for pattern in self.detect:
             try:
                 if pattern.search(text, timeout=REGEX_TIMEOUT_S):
                     return True
             except TimeoutError:
-                if timeouts is not None:
-                    timeouts.append(f"{self.id}/detect")
+                _timeouts.append((self.id, "detect"))
+                continue
         return False
 
 
@@ -116,7 +131,7 @@ class RuleSet:
             elif host:
                 if pack.applies_to_host(host):
                     chosen.append(pack)
-            elif pack.detect and pack.detected_in(doc.text, doc.timeouts):
+            elif pack.detect and pack.detected_in(doc.text):
                 chosen.append(pack)
         return chosen
 
@@ -194,9 +209,9 @@ class _Matcher:
         self.nothing = _Verdict((None,) * len(packs), (frozenset(),) * len(packs), (False,) * len(packs))
         self.memo: dict[str, _Verdict] = {}
 
-    def verdicts(self, texts: list[str], timeouts: list[str]) -> list[_Verdict]:
-        """The verdict on each text; searches that time out are appended to `timeouts` (and the
-        verdicts they touched are not memoised)."""
+    def verdicts(self, texts: list[str]) -> list[_Verdict]:
+        """The verdict on each text; a verdict a timed-out search touched is not memoised (the
+        timeout is noted for `take_timeouts` each time)."""
         memo = self.memo
         if len(memo) > MAX_CACHED_TEXTS:
             memo.clear()
@@ -205,10 +220,9 @@ class _Matcher:
         if new:
             flagged = self._flagged(new)
             for n, text in enumerate(new):
-                found: list[str] = []
-                verdict = self.classify(text, n in flagged, found)
-                if found:
-                    timeouts.extend(found)
+                noted = len(_timeouts)
+                verdict = self.classify(text, n in flagged)
+                if len(_timeouts) > noted:
                     unsure[text] = verdict
                 else:
                     memo[text] = verdict
@@ -237,23 +251,18 @@ class _Matcher:
         except TimeoutError:
             return range(len(texts))
 
-    def classify(self, text: str, flagged: bool, timeouts: list[str]) -> _Verdict:
+    def classify(self, text: str, flagged: bool) -> _Verdict:
         """Search each rule the union did not rule out (all when `flagged`, else the unsafe ones)."""
         always = self.always
         if not flagged and not always:
             return self.nothing
 
-        def hit(pack: RulePack, rule: Rule) -> bool:
-            if not flagged and id(rule) not in always:
-                return False
-            found = rule.search(text)
-            if found is None:
-                timeouts.append(f"{pack.id}/{rule.id}")
-            return found is True
+        def hit(rule: Rule) -> bool:
+            return (flagged or id(rule) in always) and rule.matches(text)
 
-        drops = tuple(next((r for r in p.drops if hit(p, r)), None) for p in self.packs)
-        cuts = tuple(frozenset(r.id for r in p.cuts if hit(p, r)) for p in self.packs)
-        keeps = tuple(any(hit(p, r) for r in p.keeps) for p in self.packs)
+        drops = tuple(next((r for r in p.drops if hit(r)), None) for p in self.packs)
+        cuts = tuple(frozenset(r.id for r in p.cuts if hit(r)) for p in self.packs)
+        keeps = tuple(any(hit(r) for r in p.keeps) for p in self.packs)
         return _Verdict(drops, cuts, keeps)
 
 
@@ -272,23 +281,21 @@ def _matcher(packs: list[RulePack]) -> _Matcher:
     return matcher
 
 
-def apply_packs(
-    packs: list[RulePack], doc: Document, timeouts: list[str] | None = None
-) -> tuple[list[Removal], set[int]]:
+def apply_packs(packs: list[RulePack], doc: Document) -> tuple[list[Removal], set[int]]:
     """Return the removals the packs' drop and cut rules make, and the blocks keep rules protect.
 
     Drop rules are searched in each block (anchors are the pattern's own); a
     cut removes its first marker block and everything after (`after`) or
     before (`before`) it. Keep rules never undo a pack's drop; they only
     protect the block from later stages. A search that runs past the time
-    limit counts as no match and is appended to `timeouts` as `<pack>/<rule>`.
+    limit counts as no match and is noted for `take_timeouts`.
     """
     removals: list[Removal] = []
     protected: set[int] = set()
     removed: set[int] = set()
     if not packs or not doc.blocks:
         return removals, protected
-    verdicts = _matcher(packs).verdicts([b.text for b in doc.blocks], [] if timeouts is None else timeouts)
+    verdicts = _matcher(packs).verdicts([b.text for b in doc.blocks])
     for n, pack in enumerate(packs):
         for rule in pack.cuts:
             marker = next((b.index for b, v in zip(doc.blocks, verdicts, strict=True) if rule.id in v.cuts[n]), None)
@@ -390,7 +397,7 @@ def _build_pack(path: str, sha256: str, data: dict[str, Any]) -> RulePack:
         if not isinstance(items, list):
             raise RulePackError(path, None, f"{kind} must be an array of tables ([[{kind}]])")
         for n, item in enumerate(items, start=1):
-            rules[kind].append(_build_rule(path, kind, n, item, seen))
+            rules[kind].append(_build_rule(path, kind, n, item, seen, pack_id))
     examples = []
     for n, item in enumerate(data.get("example", []), start=1):
         name = f"example #{n}"
@@ -413,11 +420,11 @@ def _build_pack(path: str, sha256: str, data: dict[str, Any]) -> RulePack:
         keeps=tuple(rules["keep"]),
         examples=tuple(examples),
         description=str(head.get("description", "")),
-        prune_xpath=tuple(_str_list(path, None, head, "prune_xpath")),
+        prune_xpath=tuple(_xpath(path, x) for x in _str_list(path, None, head, "prune_xpath")),
     )
 
 
-def _build_rule(path: str, kind: str, n: int, item: Any, seen: set[str]) -> Rule:
+def _build_rule(path: str, kind: str, n: int, item: Any, seen: set[str], pack_id: str) -> Rule:
     if not isinstance(item, dict):
         raise RulePackError(path, f"{kind} #{n}", "must be a table")
     rule_id = item.get("id")
@@ -437,7 +444,7 @@ def _build_rule(path: str, kind: str, n: int, item: Any, seen: set[str]) -> Rule
         remove = item.get("remove", "after")
         if remove not in ("after", "before"):
             raise RulePackError(path, name, "remove must be 'after' or 'before'")
-    return Rule(kind, rule_id, _compile(path, name, source), remove, str(item.get("description", "")))
+    return Rule(kind, rule_id, _compile(path, name, source), remove, str(item.get("description", "")), pack_id)
 
 
 def _compile(path: str, name: str, source: str) -> Any:
@@ -445,6 +452,17 @@ def _compile(path: str, name: str, source: str) -> Any:
         return regex.compile(source, regex.V1)
     except regex.error as exc:
         raise RulePackError(path, name, f"bad regex {source!r}: {exc}") from None
+
+
+def _xpath(path: str, source: str) -> str:
+    """`source` if it compiles as an XPath expression (so a bad one fails at load, not on every page)."""
+    from lxml import etree
+
+    try:
+        etree.XPath(source)
+    except etree.XPathSyntaxError as exc:
+        raise RulePackError(path, "prune_xpath", f"bad XPath {source!r}: {exc}") from None
+    return source
 
 
 def _check_keys(path: str, name: str | None, table: dict, allowed: set[str], label: str) -> None:
@@ -461,17 +479,14 @@ def _str_list(path: str, name: str | None, table: dict, key: str) -> list[str]:
 
 
 def check_examples(pack: RulePack) -> list[str]:
-    """Problems with a pack's examples: a failing example, a rule that times out on one, or a rule
-    no example exercises."""
+    """Problems with a pack's examples: a failing example, a rule no example exercises, or a rule
+    whose regex runs out of time on an example."""
     problems = []
     exercised: set[str] = set()
+    take_timeouts()
     for n, example in enumerate(pack.examples, start=1):
         doc = Document.from_text(example.input, id="example", source=pack.path, url=example.url)
-        timeouts: list[str] = []
-        removals, protected = apply_packs([pack], doc, timeouts)
-        for name in dict.fromkeys(timeouts):
-            rule_id = name.split("/", 1)[1]
-            problems.append(f"example #{n}: rule {rule_id!r} timed out (over {REGEX_TIMEOUT_S} s on one block)")
+        removals, protected = apply_packs([pack], doc)
         doc.add(removals)
         got = doc.clean_text()
         if got != example.expect:
@@ -481,6 +496,8 @@ def check_examples(pack: RulePack) -> list[str]:
     for rule in pack.rules:
         if rule.id not in exercised:
             problems.append(f"rule {rule.id!r} ({rule.kind}) is exercised by no example")
+    for rule_id in dict.fromkeys(r for p, r in take_timeouts() if p == pack.id):
+        problems.append(f"rule {rule_id!r} timed out ({REGEX_TIMEOUT_S:g} s) on the pack's own examples")
     return problems
 
 
@@ -495,4 +512,5 @@ __all__ = [
     "load_ruleset",
     "run_example",
     "split_blocks",
+    "take_timeouts",
 ]

@@ -37,19 +37,22 @@ def test_line_filter_rule():
 
 
 def test_generated_pages_are_labelled_and_stable():
-    from cleaner.bench import generate_pages, removed_line_scores
+    from cleaner.bench import generate_pages
+    from cleaner.document import split_blocks
+    from cleaner.generate import removed_line_scores
 
     pages = generate_pages(12, seed=3)
+    assert len(pages) == 12
     assert [p.text for p in pages] == [p.text for p in generate_pages(12, seed=3)]
     assert len({p.site for p in pages}) == 4
     for page in pages:
-        assert len(page.lines) == len(page.boilerplate)
+        assert len(page.blocks) == len(page.boilerplate)
         assert any(page.boilerplate) and not all(page.boilerplate)
-        assert all(line.strip() for line in page.lines)  # no blank lines: block index == line index
+        assert [b.text for b in split_blocks(page.text)] == [b.text for b in page.blocks]  # block index == label index
     perfect = {p.id: {i for i, junk in enumerate(p.boilerplate) if junk} for p in pages}
     assert removed_line_scores(pages, perfect) == (1.0, 1.0)
     assert removed_line_scores(pages, {})[1] == 0.0
-    everything = {p.id: set(range(len(p.lines))) for p in pages}
+    everything = {p.id: set(range(len(p.blocks))) for p in pages}
     precision, recall = removed_line_scores(pages, everything)
     assert recall == 1.0 and precision < 1.0
 

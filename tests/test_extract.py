@@ -9,7 +9,7 @@ import pytest
 
 from cleaner import extract
 from cleaner.document import Page
-from cleaner.errors import InputError
+from cleaner.errors import InputError, RulePackError
 from cleaner.extract import ExtractionTimeout, NoMainText, reset_extraction_caches, time_limit, to_document
 from cleaner.rules import RuleSet, load_pack
 
@@ -102,10 +102,10 @@ def test_prune_xpath_for_a_page_without_url_uses_detect(tmp_path: Path):
     assert texts and not any("Subscribe" in t for t in texts)
 
 
-def test_bad_prune_xpath_is_an_input_error(tmp_path: Path):
-    rules = pack_ruleset(tmp_path, '[pack]\nid = "bad"\nprune_xpath = ["//div[@class="]\n')
-    with pytest.raises(InputError, match="prune_xpath"):
-        to_document(html_page(), rules)
+def test_bad_prune_xpath_fails_when_the_pack_loads(tmp_path: Path):
+    # issue 11: compiled at load (it used to pass `rules check` and then fail every HTML page)
+    with pytest.raises(RulePackError, match="prune_xpath"):
+        pack_ruleset(tmp_path, '[pack]\nid = "bad"\nprune_xpath = ["//div[@class="]\n')
 
 
 def test_html_fragment_is_extracted():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pyarrow.parquet as pq
-from _corpus import corpus as corpus_gen
 
+from cleaner import generate as corpus_gen
 from cleaner.cli import main
 from cleaner.heuristics import HEURISTICS
 

@@ -102,3 +102,69 @@ def test_s3_through_a_local_emulator(s3_server, monkeypatch):
     filesystem, _ = fs.resolve(f"s3://cleaner-test{s3_server}")
     filesystem.create_dir("cleaner-test")
     check_round_trip("s3://cleaner-test", s3_server)
+
+
+def test_cli_run_from_s3_to_s3(s3_server, monkeypatch):
+    from cleaner.cli import main
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    filesystem, _ = fs.resolve(f"s3://cleaner-run{s3_server}")
+    filesystem.create_dir("cleaner-run")
+    article = "The council met on Tuesday and voted to repair the old bridge over the river before winter."
+    for i in range(5):
+        write(f"s3://cleaner-run/in/site/p{i}.txt{s3_server}", f"{article} Page {i}.\nShare this\n".encode())
+    assert (
+        main(["clean", f"s3://cleaner-run/in{s3_server}", "-o", f"s3://cleaner-run/o.jsonl.gz{s3_server}", "-q"]) == 0
+    )
+    rows = [
+        json.loads(line) for line in gzip.decompress(read_all(f"s3://cleaner-run/o.jsonl.gz{s3_server}")).splitlines()
+    ]
+    assert [r["id"] for r in rows] == [f"site/p{i}" for i in range(5)]
+    args = ["clean", f"s3://cleaner-run/in{s3_server}", "-o", f"s3://cleaner-run/out/{s3_server}", "--shard-size", "2"]
+    assert main([*args, "-q"]) == 0
+    names = sorted(i.base_name for i in filesystem.get_file_info(pafs.FileSelector("cleaner-run/out")))
+    assert names == [
+        "_META.json",
+        "_SUCCESS",
+        "_cleaner_run.json",
+        "part-00000.parquet",
+        "part-00001.parquet",
+        "part-00002.parquet",
+    ]
+
+
+def test_every_format_reads_the_same_from_a_remote_store_as_from_disk(tmp_path):
+    import io
+
+    import pyarrow as pa
+
+    from tests.test_readers import sample_records
+
+    parquet = io.BytesIO()
+    pq.write_table(pa.table({"text": ["a parquet page"], "n": [1]}), parquet)
+    files = {
+        "c.warc.gz": b"".join(gzip.compress(r) for r in sample_records()),
+        "t.parquet": parquet.getvalue(),
+        "h.html": b"<html><head><link rel=canonical href=https://e.com/x></head><body><p>hi</p></body></html>",
+        "j.jsonl.zst": __import__("zstandard").ZstdCompressor().compress(b'{"id": "j1", "text": "json"}\n'),
+        "p.txt.gz": gzip.compress(b"a text page\n"),
+    }
+    (tmp_path / "local").mkdir()
+    for name, data in files.items():
+        (tmp_path / "local" / name).write_bytes(data)
+        write(f"memory://same-as-disk/{name}", data)
+
+    def shape(items, root):
+        return [
+            (i.source.removeprefix(root), i.id, i.content, i.kind, i.url, i.metadata)
+            if isinstance(i, Page)
+            else (i.source.removeprefix(root), i.message, i.fatal)
+            for i in items
+        ]
+
+    local = list(iter_pages([str(tmp_path / "local")], Config()))
+    remote = list(iter_pages(["memory://same-as-disk"], Config()))
+    assert len([i for i in local if isinstance(i, Page)]) == 6
+    assert shape(remote, "memory://same-as-disk") == shape(local, str(tmp_path / "local"))

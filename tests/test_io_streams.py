@@ -123,3 +123,21 @@ def test_a_resumed_jsonl_dataset_keeps_the_first_schema(tmp_path):
     assert (out / "part-00000.jsonl").read_text() == first
     rows = [json.loads(line) for line in (out / "part-00001.jsonl").read_text().splitlines()]
     assert [(r["n"], r["metadata_extra"]) for r in rows] == [(None, '{"n": "v2"}'), (None, '{"n": "v3"}')]
+
+
+def test_inputs_that_would_share_ids_are_refused_before_the_output_is_touched(tmp_path, capsys):
+    for folder in ("A", "B"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.txt").write_text(f"{ARTICLE} {folder}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["clean", str(tmp_path / "A"), str(tmp_path / "B"), "-o", f"{out}/", "--no-repeats"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "A/x.txt and " in err and "B/x.txt would give pages the same id 'x'" in err and "Traceback" not in err
+    assert not out.exists()
+    assert (
+        main(["clean", str(tmp_path / "A" / "x.txt"), str(tmp_path / "A" / "x.txt"), "-o", str(tmp_path / "o.parquet")])
+        == 0
+    )
+    assert "1 warnings" in capsys.readouterr().err  # the second naming: read once, with a warning
+    assert pq.read_table(tmp_path / "o.parquet").num_rows == 1

@@ -15,8 +15,8 @@ import numpy as np
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
-from _corpus import corpus as corpus_gen
 
+from cleaner import generate as corpus_gen
 from cleaner.config import Config
 from cleaner.engine import run
 from cleaner.errors import ConfigError

@@ -495,8 +495,9 @@ class CorpusIndex:
             header = json.loads(arrays.pop("header").tobytes())
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read index: {exc.strerror or exc}") from None
-        except (ValueError, KeyError, json.JSONDecodeError, EOFError) as exc:
-            raise ConfigError(f"{path}: not a cleaner corpus index ({exc})") from None
+        except (ValueError, KeyError, json.JSONDecodeError, EOFError):
+            # numpy's own message suggests allow_pickle, which would be wrong advice here
+            raise ConfigError(f"{path}: not a cleaner corpus index (build one with `cleaner index build`)") from None
         if header.get("format") != FORMAT:
             raise ConfigError(f"{path}: not a cleaner corpus index")
         expected = cls._header(params)

@@ -17,7 +17,7 @@ def run(paths: list[str], output: str, config: Config, *, progress: bool | None 
     (CleanerError for usage or configuration errors). Unreadable inputs and
     failed pages are reported and counted; everything readable is written.
     """
-    with RunContext.start(config, progress=progress) as ctx:
+    with RunContext.start(config, inputs=paths, output=output, progress=progress) as ctx:
         if config.engine == "ray":
             from cleaner.engine.ray import run_ray
 

@@ -27,7 +27,7 @@ from cleaner.document import Page
 from cleaner.engine import worker
 from cleaner.engine.output import open_output
 from cleaner.engine.run import RunContext, RunSummary, run_record
-from cleaner.errors import CleanerError
+from cleaner.errors import CleanerError, OutputError
 from cleaner.rules import RuleSet
 
 log = logging.getLogger("cleaner")
@@ -45,15 +45,20 @@ def run_local(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
     start = time.perf_counter()
     config = ctx.config
     with tempfile.TemporaryDirectory(prefix="cleaner-") as scratch:
-        if config.repeats_on and not config.index:
-            spill = Spill(Path(scratch) / "pass1.pickle")
-            # pass 2 needs no document signatures: the slim index is what workers get
-            index = build_index(paths, ctx, spill=spill).slim()
-            items, batch_fn = spill.read(), worker.finish_batch
-        else:
-            index = load_index(config)
-            items, batch_fn = _pages(paths, ctx), worker.clean_batch
-        _second_pass(items, batch_fn, paths, output, ctx, index)
+        try:
+            if config.repeats_on and not config.index:
+                spill = Spill(Path(scratch) / "pass1.pickle")
+                # pass 2 needs no document signatures: the slim index is what workers get
+                index = build_index(paths, ctx, spill=spill).slim()
+                items: Iterable[tuple[int, Any]] = spill.read()
+                batch_fn: Callable[[list[Any]], worker.Batch] = worker.finish_batch
+            else:
+                index = load_index(config)
+                items, batch_fn = _pages(paths, ctx), worker.clean_batch
+            _second_pass(items, batch_fn, paths, output, ctx, index)
+        except OSError as exc:
+            where = f"the scratch folder {scratch}" if str(exc.filename or "").startswith(scratch) else output
+            raise write_failed(where, exc) from None
     ctx.summary.seconds = time.perf_counter() - start
     return ctx.summary
 
@@ -68,7 +73,7 @@ def _second_pass(items, batch_fn, paths: list[str], output: str, ctx: RunContext
         with _executor(config, index, ctx.ruleset) as submit:
             todo = ((ordinal, item) for ordinal, item in items if not out.skip(ordinal))
             bar = tqdm(desc="cleaning", unit="doc", disable=_no_bar(ctx.progress), mininterval=0.5)
-            for ordinal, outcome in _map(todo, batch_fn, submit, config.workers):
+            for ordinal, outcome in _map(todo, batch_fn, submit, config.workers, ctx.notice):
                 bar.update(1)
                 if summary.add(outcome, config):
                     out.write(ordinal, outcome)
@@ -85,6 +90,14 @@ def _second_pass(items, batch_fn, paths: list[str], output: str, ctx: RunContext
     except BaseException:
         out.abort()
         raise
+
+
+def write_failed(where: str, exc: OSError) -> OutputError:
+    """The one-line error for an output (or scratch file) that could not be written, e.g. a full disk."""
+    return OutputError(
+        f"cannot write {where}: {exc.strerror or exc}; the run stopped and no partial output was left "
+        "under the final name"
+    )
 
 
 def load_index(config: Config) -> Any:
@@ -114,7 +127,10 @@ class Spill:
         return outcome if failed else outcome[0]
 
     def _flush(self) -> None:
-        pickle.dump(self.batch, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            pickle.dump(self.batch, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
         self.batch = []
 
     def close(self) -> None:
@@ -146,7 +162,7 @@ def build_index(paths: list[str], ctx: RunContext, *, spill: Spill | None = None
     config = ctx.config
 
     def fingerprints(submit: Callable[..., Any], bar: tqdm) -> Iterator[Any]:
-        for ordinal, outcome in _map(_pages(paths, ctx), batch_fn, submit, config.workers):
+        for ordinal, outcome in _map(_pages(paths, ctx), batch_fn, submit, config.workers, ctx.notice):
             bar.update(1)
             if spill is not None:
                 outcome = spill.keep(ordinal, outcome)
@@ -188,8 +204,10 @@ def _map(
     fn: Callable[[list[Page]], list[Any]],
     submit: Callable[..., Any],
     workers: int,
+    notice: Callable[[worker.Notice], None],
 ) -> Iterator[tuple[int, Any]]:
-    """Apply `fn` to batches of pages, a bounded number in flight, yielding outcomes in input order."""
+    """Apply `fn` to batches of pages, a bounded number in flight, yielding outcomes in input order
+    (each batch's notices go to `notice` first)."""
     in_flight: deque[tuple[list[int], Any]] = deque()
     limit = max(2, 2 * workers)
     batch: list[tuple[int, Page]] = []
@@ -197,7 +215,10 @@ def _map(
     def drain(until: int) -> Iterator[tuple[int, Any]]:
         while len(in_flight) > until:
             ordinals, future = in_flight.popleft()
-            yield from zip(ordinals, future.result(), strict=True)
+            outcomes = future.result()
+            for item in getattr(outcomes, "notices", ()):
+                notice(item)
+            yield from zip(ordinals, outcomes, strict=True)
 
     for item in pages:
         batch.append(item)

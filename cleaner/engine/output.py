@@ -8,14 +8,18 @@ beside it, `FILE.jsonl.meta.json`); `-o -` streams JSON Lines to standard output
 `shard_size` input pages, each moved into place when complete), `_META.json` (the
 run metadata) and `_SUCCESS` last; every shard has the first shard's schema, so
 the folder reads as one dataset. A re-run of the same command into the same
-folder skips shards already complete; a folder holding a run with other settings
-is refused rather than mixed. Locations may be local paths or URIs (`cleaner.io.fs`).
+folder skips shards already complete; a folder holding a run with other settings,
+inputs or `--limit` is refused rather than mixed (the claim is
+`cleaner.engine.run.claim_folder`). `check_output` refuses, before any work, an
+output location that must not be written. Locations may be local paths or URIs
+(`cleaner.io.fs`).
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +48,53 @@ def format_of(output: str, config: Config) -> str:
         raise ConfigError(f"{output}: {exc}") from None
 
 
+def check_output(
+    output: str, inputs: list[str], *, flag: str = "-o", dataset_ok: bool = True, devices_ok: bool = False
+) -> None:
+    """Refuse (ConfigError, before any work) an output location a run cannot or must not write.
+
+    Refused: a path that is one of the inputs (or the same file or folder under another name); a
+    device, FIFO or socket (cleaner replaces only regular files: a link to a regular file is
+    written through, the link stays); a file whose folder does not exist or cannot be written.
+    URIs (`s3://...`) and `-` (standard output) are left to their writers. With `devices_ok`
+    (a log, appended line by line, never replaced) a device or FIFO is fine.
+    """
+    if output == "-" or "://" in output:
+        return
+    dataset = dataset_ok and is_dataset(output)
+    target = os.path.realpath(output)
+    for given in inputs:
+        if "://" in given or not os.path.lexists(given):
+            continue
+        if os.path.realpath(given) == target:
+            raise ConfigError(f"{output}: {flag} is one of the inputs ({given}); write the output somewhere else")
+    if os.path.exists(target):
+        mode = os.stat(target).st_mode
+        if stat.S_ISDIR(mode) and not dataset:
+            raise ConfigError(f"{output}: {flag} is a folder; give a file name")
+        if not stat.S_ISDIR(mode) and not stat.S_ISREG(mode) and not devices_ok:
+            raise ConfigError(
+                f"{output}: {flag} is not a regular file (a device, FIFO or socket); cleaner writes only "
+                "regular files and folders"
+            )
+    if dataset:
+        parent = _existing_ancestor(target)
+        if not os.path.isdir(parent):
+            raise ConfigError(f"{output}: {flag} folder cannot be created: {parent} is a file")
+    else:
+        parent = os.path.dirname(target) or "."
+        if not os.path.isdir(parent):
+            raise ConfigError(f"{output}: {flag} folder {os.path.dirname(output) or '.'} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"{output}: {flag} cannot be written here ({parent} is not writable)")
+
+
+def _existing_ancestor(path: str) -> str:
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return path
+
+
 def open_output(output: str, config: Config, file_metadata: dict[str, Any], record: dict[str, Any]):
     """The output of a run: a dataset folder claimed for `record` (see `claim_folder`), or one file."""
     fmt = format_of(output, config)
@@ -60,7 +111,9 @@ class FileOutput:
         path = Path(output)
         if local and path.parent and not path.parent.exists():
             raise ConfigError(f"{path}: output folder {path.parent} does not exist")
-        self.sink = open_sink(output, fmt, file_metadata=file_metadata, row_group_size=config.row_group_size)
+        # a local link is written through: the file it points to is replaced, the link stays
+        target = os.path.realpath(output) if local else output
+        self.sink = open_sink(target, fmt, file_metadata=file_metadata, row_group_size=config.row_group_size)
 
     def skip(self, ordinal: int) -> bool:
         return False
@@ -148,6 +201,7 @@ class DatasetOutput:
         self.sink.write(result)
 
     def _close_sink(self) -> None:
+        assert self.current is not None
         self.sink.close()
         if self.schema is None:
             self.schema = self.sink.schema

@@ -20,6 +20,7 @@ run context at the end, in input order, as the local engine reports them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import pickle
@@ -210,11 +211,12 @@ def _clean_batch(batch: dict[str, Any], *, config: Config, holder: list[Any], sc
         if part.add(outcome, config):  # the pipeline has set dup_cluster/dup_rank
             rows.append(result_row(outcome))
     key = ("clean", int(batch["file"][0]), int(batch["page"][0])) if len(outcomes) else ("clean", -1, -1)
+    notices = [dataclasses.asdict(n) for n in outcomes.notices]
     import ray
 
     # wait for the tally to take it: a fire-and-forget call could reach the actor after the driver's
     # final read of the tally (calls from different callers are not ordered)
-    ray.get(tally.add.remote(key, (part, failures)))
+    ray.get(tally.add.remote(key, (part, failures, notices)))
     return rows_table(rows, schema)
 
 
@@ -294,7 +296,7 @@ def _tally_class():
 
 def _report(parts: dict[tuple, Any], listing_issues: list, ctx: RunContext) -> None:
     """Add the tally's parts into the run's summary; report every problem in input order."""
-    from cleaner.engine.worker import Failure
+    from cleaner.engine.worker import Failure, Notice
     from cleaner.io.readers import ReadIssue
 
     for issue in listing_issues:
@@ -306,8 +308,10 @@ def _report(parts: dict[tuple, Any], listing_issues: list, ctx: RunContext) -> N
             for source, message, fatal in value:
                 ctx.issue(ReadIssue(source, message, fatal))
             continue
-        part, batch_failures = value
+        part, batch_failures, notices = value
         ctx.summary += part
         failures.extend(batch_failures)
+        for notice in notices:
+            ctx.notice(Notice(**notice))
     for _, record in sorted(failures, key=lambda f: f[0]):
         ctx.failure(Failure(**record))

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -30,7 +31,7 @@ from cleaner.errors import ConfigError
 
 if TYPE_CHECKING:
     from cleaner.document import Result
-    from cleaner.engine.worker import Failure
+    from cleaner.engine.worker import Failure, Notice
     from cleaner.io.readers import ReadIssue
     from cleaner.rules import RuleSet
 
@@ -64,6 +65,8 @@ class RunSummary:
     seconds: float = 0.0
     gave_up: bool = False
     reasons: Counter = field(default_factory=Counter)
+    #: pages on which a rule's regex ran out of time, by `pack/rule`
+    timeouts: Counter = field(default_factory=Counter)
 
     def __add__(self, other: RunSummary) -> RunSummary:
         merged: dict[str, Any] = {}
@@ -123,11 +126,17 @@ class RunSummary:
         extras.append(f"{self.errors} errors")
         if self.warnings:
             extras.append(f"{self.warnings} warnings")
+        if self.timeouts:
+            extras.append(f"regex timeouts on {self.timeouts.total()} pages")
         return (
             f"{self.documents} documents ({', '.join(extras)}): kept {self.clean_chars:,} of "
             f"{self.raw_chars:,} chars ({kept:.0%}), removed {self.raw_chars - self.clean_chars:,}; "
             f"{self.seconds:.1f} s, {rate:.0f} docs/s -> {output}"
         )
+
+    def timeout_table(self) -> list[str]:
+        """Rules whose regex ran out of time, with the number of pages where it did."""
+        return [f"  {count:8d}  {rule}" for rule, count in self.timeouts.most_common()]
 
     def reason_table(self, top: int | None = 15) -> list[str]:
         """Removals by reason family (`heuristic:nav-label`, `rule:wordpress/akismet`, `repeat`, `lang:es`)."""
@@ -174,11 +183,32 @@ class RunContext:
     progress: bool | None = None
 
     @classmethod
-    def start(cls, config: Config, *, progress: bool | None = None) -> RunContext:
-        """Validate the settings, load the rule packs and open the error log: all before any work."""
+    def start(
+        cls,
+        config: Config,
+        *,
+        inputs: Sequence[str] = (),
+        output: str | None = None,
+        dataset_ok: bool = True,
+        progress: bool | None = None,
+    ) -> RunContext:
+        """Validate the settings, check every output location against the inputs and the inputs'
+        page ids, load the rule packs and open the error log: all before any work (ConfigError for
+        a usage problem)."""
+        from cleaner.engine.output import check_output
+        from cleaner.io.readers import check_inputs
         from cleaner.rules import load_ruleset
 
         check_config(config)
+        inputs = list(inputs)
+        if output is not None:
+            check_output(output, inputs, dataset_ok=dataset_ok)
+        if config.errors:
+            check_output(config.errors, inputs, flag="--errors", dataset_ok=False, devices_ok=True)
+            if output is not None and os.path.realpath(config.errors) == os.path.realpath(output):
+                raise ConfigError(f"{config.errors}: --errors and -o name the same file")
+        if inputs:
+            check_inputs(inputs, config)  # inputs whose pages would share ids: refused before any output is touched
         ruleset = load_ruleset(config.rules)
         return cls(config, ruleset, RunSummary(), ErrorLog(config.errors), progress)
 
@@ -202,9 +232,12 @@ class RunContext:
             "error", failure.source, f"{failure.stage} failed: {failure.message}", id=failure.id, stage=failure.stage
         )
 
-    def warning(self, source: str, message: str, *, id: str | None = None, stage: str = "clean") -> None:
+    def notice(self, notice: Notice) -> None:
+        """A page cleaned with a warning (a rule's regex that ran out of time): counted and logged."""
         self.summary.warnings += 1
-        self.errors.write("warning", source, message, id=id, stage=stage)
+        if notice.rule:
+            self.summary.timeouts[notice.rule] += 1
+        self.errors.write("warning", notice.source, notice.message, id=notice.id, stage=notice.stage)
 
     def too_many_errors(self) -> bool:
         """True (and logged once) when the errors pass `--max-errors`: the run gives up."""

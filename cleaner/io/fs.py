@@ -154,9 +154,9 @@ def _walk_local(arg: str) -> Iterator[Listed]:
             except OSError:
                 kind = "other"
             found.append(((*base, name), full, kind))
-    for exc in errors:
+    for error in errors:
         yield Listed(
-            exc.filename or arg, exc.filename or arg, (), "error", f"cannot list folder: {exc.strerror or exc}"
+            error.filename or arg, error.filename or arg, (), "error", f"cannot list folder: {error.strerror or error}"
         )
     for parts, full, kind in sorted(found):
         location = child(arg, os.path.abspath(full)) if is_uri(arg) else full

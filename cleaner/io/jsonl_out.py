@@ -66,8 +66,8 @@ class JsonlSink(RowSink):
         self.stream: Any = None
         if not self.stdout:
             self.file = AtomicFile(self.path)
-            self.meta = AtomicFile(fs.add_suffix(self.path, META_SUFFIX)) if meta_file else None
-            name = fs.display(self.path).lower()
+            self.meta = AtomicFile(fs.add_suffix(str(self.path), META_SUFFIX)) if meta_file else None
+            name = fs.display(str(self.path)).lower()
             self.compression = next((c for suffix, c in COMPRESSION.items() if name.endswith(suffix)), None)
 
     def _open(self) -> Any:

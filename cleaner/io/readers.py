@@ -261,7 +261,9 @@ def read_file(entry: InputFile, config: Any) -> Iterator[Item]:
         yield ReadIssue(entry.path, f"cannot read: {_os_message(exc)}")
     except MemoryError:
         yield ReadIssue(entry.path, "cannot read: out of memory")
-    except Exception as exc:  # noqa: BLE001 - a reader bug must not end the run: name it, go on
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a reader bug (or a native library's panic) must not end the run
         yield ReadIssue(entry.path, f"cannot read: unexpected {type(exc).__name__}: {exc}")
 
 

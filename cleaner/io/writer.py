@@ -53,7 +53,7 @@ METADATA_KEY = b"cleaner"
 
 def result_row(result: Result) -> dict[str, Any]:
     """The output row of one result, metadata fields beside the fixed columns."""
-    row = {
+    row: dict[str, Any] = {
         "id": result.id,
         "source": result.source,
         "url": result.url,
@@ -139,7 +139,7 @@ def rows_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
 
 
 def _fitting(field: pa.Field, values: list[Any], extras: list[dict[str, Any]]) -> list[Any]:
-    fitting = []
+    fitting: list[Any] = []
     for extra, value in zip(extras, values, strict=True):
         if _huge_int(value) and pa.types.is_integer(field.type):
             extra[field.name] = value
@@ -177,9 +177,9 @@ class AtomicFile:
         return self.stream
 
     def commit(self) -> None:
-        self.open()
-        if not self.stream.closed:
-            self.stream.close()
+        stream = self.open()
+        if not stream.closed:
+            stream.close()
         self.fs.move(self.tmp, self.final)
 
     def discard(self) -> None:

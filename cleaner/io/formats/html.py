@@ -48,7 +48,7 @@ def find_page_url(html: str) -> str | None:
     head = html[: end if end >= 0 else 1 << 18]
     canonical = og = None
     for tag in _TAG_RE.finditer(head):
-        attrs = {}
+        attrs: dict[str, str] = {}
         for m in _ATTR_RE.finditer(tag.group(2)):
             attrs.setdefault(m.group(1).lower(), m.group(2) or m.group(3) or m.group(4) or "")
         if tag.group(1).lower() == "link":

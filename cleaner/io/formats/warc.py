@@ -39,8 +39,9 @@ def _fastwarc():
 
 
 def _open(entry: InputFile):
-    """A local path as is (FastWARC reads it fastest), a remote file as a pyarrow stream."""
-    return entry.where if not fs.is_uri(entry.where) else fs.open_input_stream(entry.where)
+    """A local path as is (FastWARC reads it fastest), a remote file as a pyarrow random-access file
+    (FastWARC asks a stream for its position)."""
+    return entry.where if not fs.is_uri(entry.where) else fs.open_input_file(entry.where)
 
 
 def read_warc(entry: InputFile, config, limits: Limits) -> Iterator[Item]:
