@@ -308,10 +308,10 @@ def apply_packs(packs: list[RulePack], doc: Document) -> tuple[list[Removal], se
                     detail = "cut marker" if index == marker else f"{rule.remove} cut marker"
                     removals.append(doc.remove_block(index, f"rule:{pack.id}/{rule.id}", detail))
         for block, verdict in zip(doc.blocks, verdicts, strict=True):
-            rule = verdict.drops[n]
-            if rule is not None and block.index not in removed:
+            drop = verdict.drops[n]
+            if drop is not None and block.index not in removed:
                 removed.add(block.index)
-                removals.append(doc.remove_block(block.index, f"rule:{pack.id}/{rule.id}", "drop"))
+                removals.append(doc.remove_block(block.index, f"rule:{pack.id}/{drop.id}", "drop"))
         protected.update(b.index for b, v in zip(doc.blocks, verdicts, strict=True) if v.keeps[n])
     removals.sort(key=lambda r: r.block)
     return removals, protected
