@@ -46,8 +46,12 @@ def test_a_shell_pipe_closed_early_by_head_ends_quietly(tmp_path):
     path.write_text(records(2000), encoding="utf-8")
     done = cleaner(["clean", "-", "-o", "-", "--no-repeats"], shell_pipe=f"< '{path}' | head -n 2")
     assert done.returncode == 0  # head's status
+    status = cleaner(
+        ["clean", "-", "-o", "-", "--no-repeats"], shell_pipe=f"< '{path}' | head -n 2; exit ${{PIPESTATUS[0]}}"
+    )
+    assert status.returncode == 141  # cleaner's own: 128 + SIGPIPE, as `yes | head` gives
     assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == ["d0", "d1"]
-    assert "Traceback" not in done.stderr and "Exception" not in done.stderr
+    assert "Traceback" not in done.stderr and "Exception" not in done.stderr and "error" not in done.stderr
 
 
 def test_stdout_takes_json_lines_only(tmp_path, capsys):

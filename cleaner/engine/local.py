@@ -56,6 +56,8 @@ def run_local(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
                 index = load_index(config)
                 items, batch_fn = _pages(paths, ctx), worker.clean_batch
             _second_pass(items, batch_fn, paths, output, ctx, index)
+        except BrokenPipeError:
+            raise  # the reader of stdout went away (`| head`): the command line ends quietly
         except OSError as exc:
             where = f"the scratch folder {scratch}" if str(exc.filename or "").startswith(scratch) else output
             raise write_failed(where, exc) from None
