@@ -18,6 +18,7 @@ hundred to a few thousand pages per site), not a whole crawl.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -112,6 +113,11 @@ def _under(source: str, argument: str) -> bool:
     return source == argument or source.startswith(arg + "/") or source.startswith(arg + os.sep)
 
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(pattern: str) -> Any:
+    return regex.compile(pattern, regex.V1)
+
+
 # --- generalising the variants of a block ------------------------------------------------------------
 
 _DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
@@ -164,7 +170,7 @@ def generalise(variants: Counter[str], *, coverage: float = 0.9) -> str | None:
     common = variants.most_common(1)[0][0].strip()
 
     def covers(pattern: str) -> bool:
-        compiled = regex.compile(pattern, regex.V1)
+        compiled = _compiled(pattern)
         return sum(n for text, n in variants.items() if compiled.search(text)) >= coverage * total
 
     full = r"^\s*" + _template(_TOKEN.findall(common)) + r"\s*$"
@@ -278,7 +284,7 @@ def _draft_site(site: SitePages, index: Any, others: list[Document], params: Any
             candidates[pattern].variants.update(variants)
             continue
         candidate = Candidate(kind, pattern, Counter(variants))
-        compiled = regex.compile(pattern, regex.V1)
+        compiled = _compiled(pattern)
         hit = next((text for text in single if compiled.search(text)), None)
         if hit is not None:
             candidate.rejected = f"also matches text found on one page only: {hit[:80]!r}"
@@ -301,7 +307,7 @@ def _draft_site(site: SitePages, index: Any, others: list[Document], params: Any
 def _cut_fits(docs: list[Document], flagged: dict[str, set[int]], pattern: str) -> bool:
     """A label is a cut marker when, on the pages it is on, everything after it is repeated or short
     (other stories' titles), and some of it changes from page to page (is not repeated)."""
-    compiled = regex.compile(pattern, regex.V1)
+    compiled = _compiled(pattern)
     pages = changing = 0
     for doc in docs:
         marker = next((b.index for b in doc.blocks if compiled.search(b.text)), None)
@@ -317,7 +323,7 @@ def _cut_fits(docs: list[Document], flagged: dict[str, set[int]], pattern: str) 
 
 
 def _count_matches(rules: list[Candidate], docs: list[Document], cluster_of_doc: dict[str, str]) -> None:
-    compiled = [(c, regex.compile(c.pattern, regex.V1)) for c in rules]
+    compiled = [(c, _compiled(c.pattern)) for c in rules]
     pages: dict[str, set[str]] = defaultdict(set)
     for doc in docs:
         for c, pattern in compiled:
@@ -337,7 +343,7 @@ def _choose_examples(
     rules: list[Candidate], docs: list[Document], flagged: dict[str, set[int]], single: list[str]
 ) -> None:
     """Give each rule an example from a real page: an article line it keeps, then what it removes."""
-    compiled = [(c, regex.compile(c.pattern, regex.V1)) for c in rules]
+    compiled = [(c, _compiled(c.pattern)) for c in rules]
     single_set = set(single)
 
     def untouched(text: str) -> bool:
@@ -379,7 +385,7 @@ def _detect(rules: list[Candidate], docs: list[Document], others: list[Document]
         if c.kind != "drop" or c.pages < 0.8 * pages:
             continue
         line = "(?m)" + c.pattern
-        compiled = regex.compile(line, regex.V1)
+        compiled = _compiled(line)
         if any(compiled.search(doc.text) for doc in others):
             continue
         text = c.variants.most_common(1)[0][0]
@@ -546,7 +552,7 @@ def coverage(docs: Iterator[Document], ruleset: RuleSet) -> dict[str, Any]:
         for key, n in fired.items():
             counts[key].blocks += n
             counts[key].pages += 1
-    report = {"pages": pages, "packs": []}
+    report: dict[str, Any] = {"pages": pages, "packs": []}
     for pack in ruleset.packs:
         rules = [counts[(pack.id, r.id)] for r in pack.rules]
         report["packs"].append(
