@@ -68,7 +68,7 @@ def site_key(doc: Document, argument: str, ruleset: RuleSet) -> tuple[str, bool]
     if len(parts) > 1:
         return parts[0], False
     name = base.name or str(base)
-    return name.split(".", 1)[0] if "." in name and not base.is_absolute() else name, False
+    return name.split(".", 1)[0] or name, False
 
 
 def read_documents(paths: list[str], ctx: Any) -> Iterator[tuple[Document, str]]:
@@ -406,9 +406,10 @@ def toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
-def pack_id_for(site: str) -> str:
-    slug = re.sub(r"[^a-z0-9._-]+", "-", site.lower()).strip("-._")
-    return slug or "site"
+def pack_id_for(site: str, taken: set[str]) -> str:
+    """The draft's pack id: the site as a pack name, with `-draft` when a loaded pack has that id."""
+    slug = re.sub(r"[^a-z0-9._-]+", "-", site.lower()).strip("-._") or "site"
+    return f"{slug}-draft" if slug in taken else slug
 
 
 def render_pack(draft: SiteDraft, pack_id: str) -> str:
@@ -500,7 +501,8 @@ def suggest_packs(paths: list[str], output: str, config: Config, ctx: Any, *, fo
         draft = _draft_site(sites[key], index, others, params)
         if draft is not None and draft.rules:
             drafts.append(draft)
-    ids = {d.site: pack_id_for(d.site) for d in drafts}
+    loaded = {p.id for p in ctx.ruleset.packs}
+    ids = {d.site: pack_id_for(d.site, loaded) for d in drafts}
     if not force:
         clash = [str(folder / f"{ids[d.site]}.toml") for d in drafts if (folder / f"{ids[d.site]}.toml").exists()]
         if clash:

@@ -11,7 +11,7 @@ import pytest
 import regex
 
 from cleaner import generate
-from cleaner.authoring import generalise
+from cleaner.authoring import generalise, pack_id_for
 from cleaner.cli import main
 from cleaner.rules import load_pack
 
@@ -197,3 +197,18 @@ def test_rules_test_one_pack_file_or_id(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "good-site" in out and "bad-site" not in out and "1 of 1" in out
     assert main(["rules", "test", "--pack", "no-such-pack"]) == 2
+
+
+def test_a_draft_never_takes_a_loaded_pack_id():
+    assert pack_id_for("News.Example.com", set()) == "news.example.com"
+    assert pack_id_for("scmp.com", {"scmp.com"}) == "scmp.com-draft"
+    assert pack_id_for("Ünï Côde!", set()) == "n-c-de"
+
+
+def test_pages_without_urls_in_one_file_count_under_its_name(tmp_path):
+    pages = generate.generate(sites=1, docs_per_site=8, seed=6).pages
+    lines = [json.dumps({"id": p.id, "text": p.text}) for p in pages]
+    (tmp_path / "alpha-news.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["rules", "suggest", str(tmp_path / "alpha-news.jsonl"), "-o", str(tmp_path / "drafts"), "-q"]) == 0
+    pack = load_pack(tmp_path / "drafts" / "alpha-news.toml")
+    assert pack.id == "alpha-news" and pack.detect and not pack.domains
