@@ -180,13 +180,17 @@ def add_index(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.Argu
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from cleaner.engine.local import build_index, check_paths, write_failed
+    from cleaner.dedup import CorpusIndex
+    from cleaner.engine.corpus import build_index
+    from cleaner.engine.local import check_paths, write_failed
     from cleaner.engine.run import RunContext
 
     config = settings(args).replace(index=None, repeats=True)
     check_paths(args.paths)
+    CorpusIndex.check_output(args.output)  # an index is a folder: an existing one is replaced, nothing else
+    output = None if os.path.isdir(args.output) else args.output
     progress = False if args.quiet else None
-    with RunContext.start(config, inputs=args.paths, output=args.output, dataset_ok=False, progress=progress) as ctx:
+    with RunContext.start(config, inputs=args.paths, output=output, dataset_ok=False, progress=progress) as ctx:
         index = build_index(args.paths, ctx)
         try:
             index.save(os.path.realpath(args.output))  # a link is written through
