@@ -11,6 +11,15 @@ copied into the repo) are replicated N times into a temporary JSON Lines file
 
     python benchmarks/scaling.py                                # --replicate 1,10 --workers 1,2
     python benchmarks/scaling.py --replicate 1,10,100 --workers 1,2,4,8,16
+
+`--corpus N,...` measures the corpus stage instead, on generated pages
+(`cleaner.generate`, streamed to JSON Lines, so any N fits): per N and worker count, wall and CPU time, peak RSS (the
+biggest process), the parent's and the workers' CPU seconds per page (from
+/proc, sampled), and the peak disk used by the run's temporary files (spill,
+fingerprint shards, index, DuckDB spill) per page:
+
+    python benchmarks/scaling.py --corpus 10000,100000 --corpus-workers 1
+    python benchmarks/scaling.py --corpus 10000 --corpus-workers 1,2 --engines local,ray
 """
 
 from __future__ import annotations
@@ -23,6 +32,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import contextlib
+
 from measure import run_measured
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,6 +65,131 @@ def clean(source: Path, workers: int, repeats: bool, work: Path) -> dict:
     }
 
 
+def stream_corpus(pages: int, out: Path, seed: int = 0) -> tuple[int, int]:
+    """Write `pages` generated pages (`cleaner.generate.iter_pages`, streamed) as JSON Lines; (pages, bytes)."""
+    import itertools
+
+    from cleaner.generate import iter_pages, write_jsonl
+
+    sites = max(1, min(250, pages // 40))
+    return write_jsonl(itertools.islice(iter_pages(sites, -(-pages // sites), seed=seed), pages), out)
+
+
+def _tree_cpu(root: int) -> dict[int, float]:
+    """CPU seconds so far of `root` and every descendant, by pid (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    stats: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        stats[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    out, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in stats:
+            out[pid] = stats[pid]
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def _disk(path: Path) -> int:
+    total = 0
+    for folder, _, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(folder, name)).st_size
+    return total
+
+
+def corpus_run(source: Path, pages: int, workers: int, engine: str, work: Path) -> dict:
+    """One `cleaner clean` with the corpus stage on, sampled every 0.5 s (CPU per process, temp disk)."""
+    import subprocess
+    import threading
+    import time
+
+    scratch = work / "tmp"
+    scratch.mkdir(exist_ok=True)
+    out = work / ("out/" if engine == "ray" else "out.parquet")
+    command = [sys.executable, "-m", "cleaner.cli", "clean", str(source), "-o", str(out), "-q"]
+    command += ["--workers", str(workers), "--engine", engine]
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    cpu: dict[int, float] = {}
+    peak_disk = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_disk
+        while not stop.is_set():
+            cpu.update(_tree_cpu(proc.pid))
+            peak_disk = max(peak_disk, _disk(scratch))
+            stop.wait(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    parent = cpu.pop(proc.pid, 0.0)
+    import shutil
+
+    shutil.rmtree(out, ignore_errors=True) if out.is_dir() else out.unlink(missing_ok=True)
+    return {
+        "pages": pages,
+        "workers": workers,
+        "engine": engine,
+        "seconds": seconds,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "parent_cpu_ms_per_page": 1000 * parent / pages,
+        "other_cpu_ms_per_page": 1000 * sum(cpu.values()) / pages,
+        "peak_disk_bytes_per_page": peak_disk / pages,
+        "exit": os.waitstatus_to_exitcode(status),
+        "error": err[-400:] if os.waitstatus_to_exitcode(status) not in (0, 1) else None,
+    }
+
+
+def corpus_main(args) -> int:
+    figures = []
+    print(
+        "| pages | engine | workers | wall s | pages/s | peak RSS MiB | parent CPU ms/page | workers CPU ms/page "
+        "| peak temp disk KB/page |\n|---|---|---|---|---|---|---|---|---|",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory(prefix="cleaner-corpus-scale-") as tmp:
+        work = Path(tmp)
+        for n in (int(x) for x in args.corpus.split(",")):
+            source = work / f"pages-{n}.jsonl"
+            pages, _ = stream_corpus(n, source)
+            for engine in args.engines.split(","):
+                for workers in (int(x) for x in args.corpus_workers.split(",")):
+                    if engine == "ray" and workers > 1:
+                        continue
+                    r = corpus_run(source, pages, workers, engine, work)
+                    figures.append(r)
+                    print(
+                        f"| {pages:,} | {engine} | {workers} | {r['seconds']:.0f} | {pages / r['seconds']:.0f} | "
+                        f"{r['peak_rss_mib']:.0f} | {r['parent_cpu_ms_per_page']:.2f} | "
+                        f"{r['other_cpu_ms_per_page']:.2f} | {r['peak_disk_bytes_per_page'] / 1000:.1f} |"
+                        + (f" error: {r['error']}" if r["error"] else ""),
+                        flush=True,
+                    )
+            source.unlink()
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval-dir", default=str(REPO.parent / "shared" / "eval"))
@@ -61,7 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2", help="worker counts for the scaling curve")
     parser.add_argument("--scaling-factor", type=int, default=4, help="replication used for the worker curve")
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--corpus", help="generated page counts for the corpus-stage run (comma-separated)")
+    parser.add_argument("--corpus-workers", default="1", help="worker counts for --corpus (default 1)")
+    parser.add_argument("--engines", default="local", help="engines for --corpus: local, ray (default local)")
     args = parser.parse_args(argv)
+    if args.corpus:
+        return corpus_main(args)
     pages = Path(args.eval_dir) / "dev" / "pages.jsonl"
     if not pages.exists():
         parser.error(f"{pages}: no such file (the dev pages live in ../shared/eval)")

@@ -25,18 +25,19 @@ from typing import Any, NamedTuple
 from cleaner.config import CLEAN as CLEAN_COMMAND
 from cleaner.config import EXPLAIN, INDEX, Config, choices_of, config_from_mapping, load_config
 from cleaner.errors import CleanerError, ConfigError
+from cleaner.rules_cli import add_rules, cmd_rules
 
 log = logging.getLogger("cleaner")
 
 Subparsers = Any  # argparse's private _SubParsersAction
 
 
-def add_settings(parser: argparse.ArgumentParser, command: str) -> None:
-    """Add `--config` and a flag for every `Config` field whose metadata lists `command`."""
+def add_settings(parser: argparse.ArgumentParser, command: str, only: tuple[str, ...] | None = None) -> None:
+    """Add `--config` and a flag for every `Config` field whose metadata lists `command` (or named in `only`)."""
     parser.add_argument("--config", metavar="FILE", default=None, help="TOML file with any of the settings below")
     for f in dataclasses.fields(Config):
         meta = f.metadata
-        if command not in meta.get("commands", ()):
+        if (f.name not in only) if only is not None else (command not in meta.get("commands", ())):
             continue
         flag = meta.get("flag") or f"--{f.name.replace('_', '-')}"
         names = (meta["short"], flag) if meta.get("short") else (flag,)
@@ -158,54 +159,6 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return explain_file(args.file, config, url=args.url, site=args.site, color=color, width=width, out=sys.stdout)
 
 
-RULES_ACTIONS = {
-    "list": "one line per loaded pack: rule counts and where it applies",
-    "check": "load and compile every pack (regexes, prune_xpath); exit 2 on the first malformed one",
-    "test": "run every pack's examples; exit 1 if one fails",
-}
-
-
-def add_rules(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    rules = sub.add_parser(
-        "rules",
-        help="list, check or test rule packs",
-        description="Work with rule packs: the shipped ones plus those under each --rules DIR.",
-    )
-    actions = rules.add_subparsers(dest="action", metavar="ACTION", required=True)
-    for name, help_text in RULES_ACTIONS.items():
-        description = help_text[0].upper() + help_text[1:] + "."
-        action = actions.add_parser(name, parents=[common], help=help_text, description=description)
-        action.add_argument("--rules", action="append", metavar="DIR", default=None, help="add the packs under DIR")
-    return rules
-
-
-def cmd_rules(args: argparse.Namespace) -> int:
-    from cleaner.rules import check_examples, load_ruleset
-
-    ruleset = load_ruleset(args.rules or [])
-    if args.action == "list":
-        for pack in ruleset.packs:
-            scope = "every page" if pack.always else ", ".join(pack.domains) or "detect only"
-            print(
-                f"{pack.id:28s} {len(pack.drops):3d} drop {len(pack.cuts):2d} cut {len(pack.keeps):2d} keep "
-                f"{len(pack.examples):3d} examples  {scope}"
-            )
-        return 0
-    failed = 0
-    for pack in ruleset.packs:
-        problems = check_examples(pack) if args.action == "test" else []
-        status = "ok" if not problems else "FAIL"
-        print(f"{status:4s} {pack.id} ({pack.path})")
-        for problem in problems:
-            print(f"     {problem}")
-        failed += bool(problems)
-    if args.action == "check":
-        print(f"{len(ruleset.packs)} packs loaded, all valid")
-    else:
-        print(f"{len(ruleset.packs) - failed} of {len(ruleset.packs)} packs pass their examples")
-    return 1 if failed else 0
-
-
 def add_index(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     index = sub.add_parser(
         "index",
@@ -227,13 +180,17 @@ def add_index(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.Argu
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from cleaner.engine.local import build_index, check_paths, write_failed
+    from cleaner.dedup import CorpusIndex
+    from cleaner.engine.corpus import build_index
+    from cleaner.engine.local import check_paths, write_failed
     from cleaner.engine.run import RunContext
 
     config = settings(args).replace(index=None, repeats=True)
     check_paths(args.paths)
+    CorpusIndex.check_output(args.output)  # an index is a folder: an existing one is replaced, nothing else
+    output = None if os.path.isdir(args.output) else args.output
     progress = False if args.quiet else None
-    with RunContext.start(config, inputs=args.paths, output=args.output, dataset_ok=False, progress=progress) as ctx:
+    with RunContext.start(config, inputs=args.paths, output=output, dataset_ok=False, progress=progress) as ctx:
         index = build_index(args.paths, ctx)
         try:
             index.save(os.path.realpath(args.output))  # a link is written through

@@ -70,6 +70,17 @@ class Config:
     )
     dup_threshold: float = setting(0.8, help="near-duplicate Jaccard threshold (0.8)", metavar="J")
     num_perm: int = setting(128, help="MinHash permutations (default 128)", metavar="N")
+    site_key: str = setting(
+        "folder",
+        help="what a page without URL or site pack counts under for repeats: its first folder under the input "
+        "argument (folder, default), one shared pool (url), or one pool for every page (none)",
+        choices=("folder", "url", "none"),
+    )
+    dup_verify: bool = setting(
+        False,
+        help="check each near-duplicate pair by exact Jaccard of its shingles (kept on disk in pass 1) before joining",
+        commands=_RUNS,
+    )
     drop_duplicates: bool = setting(False, help="omit non-representative dups", commands=_CLEAN_ONLY)
     index: str | None = setting(
         None, help="clean against a saved corpus index (no first pass)", metavar="INDEX", commands=_PER_PAGE
@@ -177,6 +188,7 @@ def dedup_params(config: Config) -> Any:
         repeat_min_docs_corpus=config.repeat_min_docs_corpus,
         dup_threshold=config.dup_threshold,
         num_perm=config.num_perm,
+        site_key=config.site_key,
     )
 
 

@@ -17,6 +17,10 @@ class Page:
 
     `kind` is "text" or "html"; `content` the decoded dump or markup. `id` is
     stable and `metadata` holds input fields to pass through to the output.
+    `folder` is the first folder between the input argument and the file
+    (`dumps/<folder>/2024/05/page.txt` under argument `dumps`), None for a file
+    directly under the argument or given itself: the corpus stage's site key
+    for pages without a URL or site pack.
     """
 
     id: str
@@ -25,6 +29,7 @@ class Page:
     kind: str = "text"
     url: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    folder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +105,8 @@ class Document:
     `id` is stable (derived from the source, never from run order). `metadata`
     carries input fields passed through to the output. `protected` holds the
     indexes of blocks a `keep` rule protects from heuristics, language and
-    repeat removal. `removals` is appended to only through `add`.
+    repeat removal. `removals` is appended to only through `add`. `folder`
+    comes from the page (`Page.folder`).
     """
 
     id: str
@@ -108,6 +114,7 @@ class Document:
     text: str
     url: str | None = None
     site: str | None = None
+    folder: str | None = None
     lang: str | None = None
     blocks: list[Block] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)

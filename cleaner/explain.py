@@ -58,7 +58,7 @@ def explain_file(
     import dataclasses
 
     from cleaner.config import check_config
-    from cleaner.engine.local import load_index
+    from cleaner.engine.corpus import load_index
     from cleaner.errors import CleanerError, ConfigError
     from cleaner.io.readers import ReadIssue, iter_pages
     from cleaner.pipeline import Pipeline

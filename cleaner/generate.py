@@ -9,11 +9,13 @@ from page to page) inside the article body, where the per-document stages
 keep them: only their repetition across the site gives them away. Articles
 are generated prose, unique to each article, except quotes shared by exactly
 two articles. Some articles are syndicated to another site with a light edit,
-and some pages are saved twice (another URL, other teasers).
+and some pages are saved twice (another URL, other teasers). A "Latest news"
+box lists headlines that change from page to page (never repeated: only the
+label above them gives them away).
 
 Every block carries its truth: `kind` (title, article or boilerplate) and a
 `family` naming what it is a copy of (`<site>/<role>/...`; `Block.role`:
-nav, meta, promo, newsletter, related, teaser, sidebar or footer), so
+nav, meta, promo, newsletter, related, teaser, sidebar, latest or footer), so
 a test can score repeat removal, rules and duplicate clustering exactly.
 
 `iter_pages` streams (memory stays flat for a million pages: articles come
@@ -73,7 +75,7 @@ class Block(NamedTuple):
     @property
     def role(self) -> str:
         """What the block is: `title`, `article`, or the boilerplate's role (`nav`, `meta`, `promo`,
-        `newsletter`, `related`, `teaser`, `sidebar`, `footer`)."""
+        `newsletter`, `related`, `teaser`, `sidebar`, `latest`, `footer`)."""
         return self.family.split("/")[1] if self.kind == "boilerplate" else self.kind
 
 
@@ -182,6 +184,7 @@ class _Site:
             Block("Powered by NewsPress CMS", "boilerplate", "cms/footer/powered"),
         ]  # fmt: skip
         self.related = Block("Related stories", "boilerplate", f"{d}/related/0")
+        self.latest = Block("Latest news", "boilerplate", f"{d}/latest/label")
         self.teasers = [(prose.title(), prose.sentence(14, 22)) for _ in range(teasers)]
         self.promos = [(i, PROMOS[i]) for i in sorted(rng.sample(range(len(PROMOS)), 3))]
 
@@ -213,6 +216,13 @@ class _Site:
         text = template.format(name=self.name, n=self.rng.randint(2, 90))
         return Block(text, "boilerplate", f"{self.domain}/promo/{which}")
 
+    def latest_headlines(self, group: str) -> list[Block]:
+        """Three headlines that change from page to page (a page and its copies, made the same hour, agree)."""
+        same_hour = random.Random(group)
+        words = self.prose.words
+        titles = [" ".join(same_hour.choices(words, k=same_hour.randint(4, 8))).title() for _ in range(3)]
+        return [Block(t, "boilerplate", f"{self.domain}/latest/{group}/{k}") for k, t in enumerate(titles)]
+
     def page(self, pid: str, title: str, paragraphs: list[Block], group: str) -> Page:
         rng = self.rng
         page = Page(pid, f"https://{self.domain}/news/{pid.split('/', 1)[1]}", self.domain, group=group)
@@ -230,6 +240,9 @@ class _Site:
         for j in rng.sample(range(len(self.teasers)), 3):
             page.blocks.append(self.teaser(j))
         page.blocks.extend(s for s in self.sidebar if rng.random() < 0.8)
+        if rng.random() < 0.6:
+            page.blocks.append(self.latest)
+            page.blocks.extend(self.latest_headlines(group))
         page.blocks.extend(self.footer)
         return page
 

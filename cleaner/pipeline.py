@@ -61,6 +61,7 @@ class Pipeline:
             doc = Document.from_text("", id=page.id, source=page.source, url=page.url, metadata=page.metadata)
         if site is not None:
             doc.site = site
+        doc.folder = page.folder
         return doc
 
     def run(self, doc: Document) -> Document:

@@ -272,3 +272,190 @@ def test_lookup_new_page_against_saved_index(generated):
     page = index.lookup_new(copy)
     assert page.dup_of == site_page.id and page.similarity == 1.0
     assert page.dup_cluster == (index.duplicate(site_page.id) or (site_page.id,))[0]
+
+
+# ---------------------------------------------------------------- the on-disk index
+
+
+def test_index_is_a_memory_mapped_folder_with_the_same_bytes_whatever_the_order(generated, tmp_path):
+    _, _, fps, index = generated
+    index.save(tmp_path / "a.idx")
+    shuffled = list(fps)
+    random.Random(5).shuffle(shuffled)
+    CorpusIndex.build(iter(shuffled), PARAMS).save(tmp_path / "b.idx")
+    names = sorted(p.name for p in (tmp_path / "a.idx").iterdir())
+    assert {"header.json", "doc_ids.arrow", "member_hash.npy", "doc_sig.npy"} <= set(names)
+    assert names == sorted(p.name for p in (tmp_path / "b.idx").iterdir())
+    for name in names:
+        assert (tmp_path / "a.idx" / name).read_bytes() == (tmp_path / "b.idx" / name).read_bytes(), name
+    loaded = CorpusIndex.load(tmp_path / "a.idx", PARAMS)
+    assert isinstance(loaded.arrays["doc_sig"], np.memmap)
+    assert json.loads((tmp_path / "a.idx" / "header.json").read_text())["format_version"] == 2
+
+
+def test_saving_over_something_that_is_not_an_index_is_refused(generated, tmp_path):
+    _, _, _, index = generated
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="not a cleaner corpus index; not overwriting"):
+        index.save(tmp_path / "notes.txt")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    index.save(tmp_path / "i.idx")
+    index.save(tmp_path / "i.idx")  # an index is replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["i.idx", "notes.txt"]
+
+
+def test_a_format_1_index_file_is_refused_with_the_fix(tmp_path):
+    old = tmp_path / "old.idx"
+    with old.open("wb") as f:
+        np.savez(f, header=np.frombuffer(b'{"format": "cleaner-corpus-index"}', dtype=np.uint8))
+    with pytest.raises(ConfigError, match="rebuild it with `cleaner index build`"):
+        CorpusIndex.load(old, PARAMS)
+
+
+def test_union_find_over_pairs_only_matches_the_dense_one():
+    rng = np.random.default_rng(1)
+    edges = rng.integers(0, 10_000, (3000, 2)) * 1000  # sparse node ids
+    nodes, roots = banding.sparse_components(edges)
+    dense = banding.components(int(edges.max()) + 1, edges)
+    assert np.array_equal(roots, dense[nodes])
+    assert set(nodes.tolist()) == set(edges.ravel().tolist())
+
+
+# ---------------------------------------------------------------- unspaced scripts (CJK)
+
+
+def _vocab(words: str) -> list[str]:
+    return words.split()
+
+
+_ZH_WORDS = _vocab(
+    "今天 北京 上海 政府 经济 发展 市场 公司 记者 报道 表示 认为 问题 国家 城市 企业 工作 社会 人民 地区 "
+    "教育 学生 医院 科技 环境 政策 投资 银行 价格 增长 计划 项目 合作 会议 国际 安全 交通 文化 历史 研究 "
+    "农民 工厂 产品 消费 网络 数据 能源 水资源 天气 旅游 春节 铁路 机场 建设 改革 法律 法院 警方 调查 居民"
+)
+_JA_WORDS = _vocab(
+    "東京 大阪 政府 経済 会社 記者 発表 問題 国際 市場 学校 病院 電車 天気 地震 選挙 首相 大臣 住民 調査 "
+    "ことし きのう あした 新しい 大きな 多くの として について による ために しました されました です ます "
+    "カメラ ニュース サービス システム データ エネルギー ホテル レストラン スポーツ チーム 試合 観光 予算 計画"
+)
+
+
+def _sentence(rng: random.Random, vocab: list[str], lo: int = 12, hi: int = 20, end: str = "。") -> str:
+    return "".join(rng.choice(vocab) for _ in range(rng.randint(lo, hi))) + end
+
+
+def _paragraph(rng: random.Random, vocab: list[str]) -> str:
+    return "".join(_sentence(rng, vocab) for _ in range(2))
+
+
+def test_unspaced_scripts_are_tokens_of_one_character():
+    from cleaner.dedup.normalize import word_weight, words
+
+    assert words("北京今天天气很好。") == list("北京今天天气很好")
+    assert words("東京でカメラを買いました") == list("東京でカメラを買いました")
+    assert words("ภาษาไทย test") == [*"ภาษาไทย", "test"]
+    assert words("Read 5 comments") == ["read", "0", "comments"]  # spaced scripts: words, as before
+    assert word_weight(words("北京今天天气很好")) == 4.0
+    assert word_weight(words("ภาษาไทยดี")) == 9 / 4
+
+
+def test_a_chinese_paragraph_gets_a_signature_and_a_short_line_does_not():
+    rng = random.Random(1)
+    para = _paragraph(rng, _ZH_WORDS)
+    assert len(normalize(para).split()) <= 2  # no spaces: `\w+` saw one or two "words" here
+    doc = Document.from_text(f"{para}\n首页新闻体育", id="zh", source="zh")
+    fp = fingerprint(doc, PARAMS)
+    assert fp.long_blocks.tolist() == [0]
+    assert fp.doc_sig is not None and fp.doc_shingles > 20
+
+
+@pytest.mark.parametrize("vocab", [_ZH_WORDS, _JA_WORDS], ids=["chinese", "japanese"])
+def test_near_duplicate_cjk_pages_and_repeated_cjk_blocks(vocab):
+    rng = random.Random(len(vocab))
+    chrome = _paragraph(rng, vocab)  # a sidebar teaser every page carries
+    articles = [[_paragraph(rng, vocab) for _ in range(4)] for _ in range(5)]
+    texts = {f"s/{n}": "\n".join([*body, chrome]) for n, body in enumerate(articles)}
+    edited = list(articles[0])
+    edited[1] = edited[1][:-6] + "".join(rng.choice(vocab) for _ in range(2)) + "。"  # a few characters changed
+    texts["s/0-edit"] = "\n".join([*edited, chrome[:-3] + "。"])  # and the teaser cut short
+    docs = [Document.from_text(t, id=i, source=i, site="s.example") for i, t in texts.items()]
+    index = CorpusIndex.build((fingerprint(d, PARAMS) for d in docs), PARAMS)
+    assert index.duplicate("s/0") == ("s/0", 0) and index.duplicate("s/0-edit") == ("s/0", 1)
+    assert all(index.duplicate(f"s/{n}") is None for n in range(1, 5))
+    for doc in docs:
+        removed = [r.block for r in index.find_removals(doc)]
+        assert removed == [len(doc.blocks) - 1], doc.id  # the teaser (and its variant), nothing else
+
+
+# ---------------------------------------------------------------- --dup-verify
+
+
+def test_dup_verify_keeps_true_duplicates_and_counts_rejections(generated):
+    _, docs, _, index = generated
+    fps = [fingerprint(d, PARAMS, keep_shingles=True) for d in docs]
+    verified = CorpusIndex.build(iter(fps), PARAMS, verify=True)
+    assert [verified.duplicate(d.id) for d in docs] == [index.duplicate(d.id) for d in docs]
+    assert set(verified.stats["dup_verify_rejected"]) == {"text", "content"}
+
+
+def test_dup_verify_rejects_a_pair_whose_estimate_passes_but_exact_jaccard_does_not():
+    from cleaner.dedup.fingerprint import shingle_hashes
+
+    base = [_word(1, j) for j in range(60)]
+    for seed in range(200):
+        rng = random.Random(seed)
+        other = list(base)
+        start = rng.randrange(50)
+        for j in range(start, start + 5):  # a run of 5 new words: 7 of 58 shingles differ, exact Jaccard 0.785
+            other[j] = _word(2, seed, j)
+        a, b = ({int(h) for h in shingle_hashes([u], 3)[0]} for u in (base, other))
+        exact = len(a & b) / len(a | b)
+        docs = [Document.from_text(" ".join(u), id=i, source=i) for i, u in (("a", base), ("b", other))]
+        fps = [fingerprint(d, PARAMS, keep_shingles=True) for d in docs]
+        estimated = float((fps[0].doc_sig == fps[1].doc_sig).mean())
+        if exact < PARAMS.dup_threshold <= estimated:
+            break
+    else:
+        pytest.fail("no pair with a passing estimate and a failing exact Jaccard")
+    assert CorpusIndex.build(iter(fps), PARAMS).duplicate("b") == ("a", 1)
+    checked = CorpusIndex.build(iter(fps), PARAMS, verify=True)
+    assert checked.duplicate("b") is None
+    assert sum(checked.stats["dup_verify_rejected"].values()) >= 1
+
+
+def test_largest_clusters_are_in_the_stats_and_a_big_one_is_warned_about(generated, caplog, tmp_path):
+    from cleaner.dedup import build
+    from cleaner.dedup.shards import FingerprintShards
+
+    _, _, fps, index = generated
+    largest = index.stats["largest_duplicate_clusters"]
+    assert largest and largest[0]["size"] >= largest[-1]["size"] >= 2
+    assert index.duplicate(largest[0]["cluster"])[1] == 0
+    shards = FingerprintShards(tmp_path / "shards", PARAMS.num_perm)
+    for fp in fps:
+        shards.add(fp)
+    shards.close()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "work").mkdir()
+    with caplog.at_level("WARNING", logger="cleaner"):
+        build.build(shards.folder, tmp_path / "out", PARAMS, workdir=tmp_path / "work", max_cluster=1)
+    assert "cluster" in caplog.text and "more than 1" in caplog.text
+
+
+def test_repeated_clusters_per_site_with_counts_and_texts(generated):
+    from cleaner.dedup import repeated_clusters
+
+    _, docs, _, index = generated
+    found = repeated_clusters(docs, PARAMS, index=index)
+    assert found and found == repeated_clusters(docs, PARAMS)
+    removed = {}
+    for doc in docs:
+        for r in index.find_removals(doc):
+            if "of site" in r.detail:
+                removed.setdefault((doc.url.split("/")[2], r.reason[len("repeat:") :]), set()).add(r.text)
+    got = {(c.site, c.cluster): {t for t, _ in c.texts} for c in found}
+    assert got == removed
+    for c in found:
+        assert c.documents >= PARAMS.repeat_min_docs
+        counts = [n for _, n in c.texts]
+        assert counts == sorted(counts, reverse=True)

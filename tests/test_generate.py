@@ -9,7 +9,7 @@ from collections import Counter
 from cleaner import generate
 from cleaner.document import split_blocks
 
-ROLES = {"nav", "meta", "promo", "newsletter", "related", "teaser", "sidebar", "footer"}
+ROLES = {"nav", "meta", "promo", "newsletter", "related", "teaser", "sidebar", "latest", "footer"}
 
 
 def test_same_seed_same_pages_and_truth_per_line():

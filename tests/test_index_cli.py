@@ -57,3 +57,56 @@ def test_index_with_other_parameters_is_refused(tmp_path, capsys):
     code = main(["clean", str(tmp_path / "crawl.jsonl"), "--index", str(index), "--num-perm", "64", "-o", "x.parquet"])
     assert code == 2
     assert "num_perm" in capsys.readouterr().err
+
+
+def _site_tree(root, quote, chrome):
+    """Two sites as folders (dates below them), pages without URLs; `quote` in two articles of each site."""
+    from pathlib import Path
+
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma".split()  # noqa: SIM905
+    pages = {}
+    for site in ("harbour-times", "valley-news"):
+        for n in range(4):
+            month = "05" if n < 2 else "06"  # a site's pages spread over date folders
+            tag = f"{site[0]}{'abcd'[n]}"  # letters: digits would fold to 0
+            body = [" ".join(words[(n * 7 + i * 3 + j) % len(words)] + f"{tag}{'abc'[i]}q{'abcdefghijklmn'[j]}"
+                             for j in range(14)) for i in range(3)]  # fmt: skip
+            lines = [body[0], *([quote] if n < 2 else []), *body[1:], *([chrome] if site == "harbour-times" else [])]
+            path = Path(root) / site / "2024" / month / f"p{n}.txt"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            pages[f"{site}/2024/{month}/p{n}"] = lines
+    return pages
+
+
+def test_site_key_is_the_first_folder_under_the_argument(tmp_path):
+    quote = '"We will not accept a deal that leaves our farmers worse off than before," the minister said.'
+    chrome = "Harbour Times readers also enjoyed the lighthouse walking tour guide for the summer season"
+    pages = _site_tree(tmp_path / "dumps", quote, chrome)
+    removed = {}
+    for key in ("folder", "url", "none"):
+        out = tmp_path / f"{key}.parquet"
+        args = ["clean", str(tmp_path / "dumps"), "-o", str(out), "-q", "--site-key", key, *NO_HEURISTICS]
+        assert main([*args, "--no-language"]) == 0
+        rows = pq.read_table(out).to_pylist()
+        assert {r["id"] for r in rows} == set(pages)
+        removed[key] = {(r["id"], x["text"]): x["detail"] for r in rows for x in r["removed"]}
+    # by folder: the chrome repeats in 4 pages of harbour-times (across date folders); the quote in 2 per site
+    assert {text for _, text in removed["folder"]} == {chrome}
+    assert set(removed["folder"].values()) == {"in 4 documents of folder harbour-times"}
+    # one pool for pages without URL: the quote is in 4 documents and goes too
+    for key in ("url", "none"):
+        assert {text for _, text in removed[key]} == {chrome, quote}
+        assert removed[key][("valley-news/2024/05/p0", quote)] == "in 4 documents with no site"
+
+
+def test_pages_know_their_first_folder(tmp_path):
+    from cleaner.config import Config
+    from cleaner.io.readers import iter_pages
+
+    (tmp_path / "d" / "site-a" / "2024").mkdir(parents=True)
+    (tmp_path / "d" / "site-a" / "2024" / "x.txt").write_text("one\n")
+    (tmp_path / "d" / "top.txt").write_text("two\n")
+    (tmp_path / "alone.txt").write_text("three\n")
+    folders = {p.id: p.folder for p in iter_pages([str(tmp_path / "d"), str(tmp_path / "alone.txt")], Config())}
+    assert folders == {"site-a/2024/x": "site-a", "top": None, "alone": None}

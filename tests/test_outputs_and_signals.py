@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import tempfile
-import types
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -15,6 +14,7 @@ import pytest
 
 from cleaner.cli import main
 from cleaner.config import Config
+from cleaner.engine import corpus as corpus_stage
 from cleaner.engine import run, worker
 from cleaner.errors import ConfigError
 
@@ -159,7 +159,11 @@ def test_disk_full_in_the_scratch_folder(tmp_path, capsys, monkeypatch):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    monkeypatch.setattr("cleaner.engine.local.pickle", types.SimpleNamespace(dump=enospc, HIGHEST_PROTOCOL=5))
+
+    def full(handle, data):  # the pass-1 spill, which the workers write
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), handle.name)
+
+    monkeypatch.setattr(corpus_stage, "_append", full)
     assert main(["clean", str(corpus), "-o", str(tmp_path / "o.parquet")]) == 1
     one_line_error(capsys, "scratch folder", "No space left on device")
     assert list(scratch.iterdir()) == [] and not (tmp_path / "o.parquet").exists()
@@ -171,16 +175,17 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path, capsys, monkeypatch, stage, out
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    real = getattr(worker, stage)
+    module = corpus_stage if stage == "first_pass_batch" else worker
+    real = getattr(module, stage)
     calls = []
 
-    def terminated_on_third_batch(pages):
+    def terminated_on_third_batch(pages, **options):
         calls.append(1)
         if len(calls) == 3:
             os.kill(os.getpid(), signal.SIGTERM)
-        return real(pages)
+        return real(pages, **options)
 
-    monkeypatch.setattr(worker, stage, terminated_on_third_batch)
+    monkeypatch.setattr(module, stage, terminated_on_third_batch)
     repeats = [] if stage == "first_pass_batch" else ["--no-repeats"]
     out = tmp_path / "out" / output
     out.parent.mkdir()

@@ -95,43 +95,45 @@ def similar_pairs(sigs: np.ndarray, threshold: float, num_perm: int, fp: float =
     return verified(sigs, candidate_edges(band_keys(sigs, bands, rows)), threshold)
 
 
-class UnionFind:
-    """Disjoint sets over `0..n-1`; the root of a set is its smallest member (order-independent)."""
+def _min_labels(m: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Label of each of `m` nodes: the smallest node of its component (edges `a[i]`-`b[i]`).
 
-    def __init__(self, n: int):
-        self.parent = np.arange(n, dtype=np.int64)
-
-    def find(self, x: int) -> int:
-        parent = self.parent
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:  # path compression
-            parent[x], x = root, parent[x]
-        return int(root)
-
-    def union(self, x: int, y: int) -> None:
-        rx, ry = self.find(x), self.find(y)
-        if rx != ry:
-            self.parent[max(rx, ry)] = min(rx, ry)
-
-    def union_edges(self, edges: np.ndarray) -> None:
-        for x, y in edges.tolist():
-            self.union(x, y)
-
-    def roots(self) -> np.ndarray:
-        """The root (smallest member) of every element's set."""
-        parent = self.parent
-        while True:  # pointer jumping: every chain halves per round
-            grand = parent[parent]
-            if np.array_equal(grand, parent):
-                return parent.copy()
-            parent = grand
+    Min-label propagation with pointer jumping, vectorised: each round sends
+    the smaller label across every edge, then shortens label chains; it stops
+    when nothing changes. Order-independent.
+    """
+    label = np.arange(m, dtype=np.int64)
+    if not len(a):
+        return label
+    while True:
+        low = np.minimum(label[a], label[b])
+        new = label.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        while True:  # pointer jumping: labels point at smaller nodes, chains halve per round
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, label):
+            return label
+        label = new
 
 
 def components(n: int, *edge_arrays: np.ndarray) -> np.ndarray:
     """Label of each of `n` nodes: the smallest node of its connected component."""
-    uf = UnionFind(n)
-    for edges in edge_arrays:
-        uf.union_edges(edges)
-    return uf.roots()
+    parts = [np.asarray(e, dtype=np.int64).reshape(-1, 2) for e in edge_arrays]
+    edges = np.concatenate(parts) if parts else np.empty((0, 2), dtype=np.int64)
+    return _min_labels(n, edges[:, 0], edges[:, 1])
+
+
+def sparse_components(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Union-find over the nodes that appear in `edges` only (compact ids): `(nodes, roots)`, sorted by node.
+
+    A node's root is the smallest node of its component; nodes in no edge are
+    their own roots and are not listed.
+    """
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    nodes, compact = np.unique(edges, return_inverse=True)
+    compact = compact.reshape(-1, 2)
+    return nodes, nodes[_min_labels(len(nodes), compact[:, 0], compact[:, 1])]

@@ -4,10 +4,12 @@ Runs in worker processes; the result is small and picklable (hashes and
 signatures, never text). Every block gets a stable exact hash of its
 normalised text, kept or removed by earlier stages (a footer that a rule
 removes on some pages and misses on others still counts). Blocks with at
-least `min_block_words` words also get a MinHash signature.
+least `min_block_words` words (characters of unspaced scripts such as Han,
+kana or Thai counted at their weight in words) also get a MinHash signature.
 
-Shingles are word `shingle_words`-grams inside one block (a unit shorter than
-that is one shingle), so a document's MinHash is the element-wise minimum of
+Shingles are token `shingle_words`-grams inside one block (tokens are words,
+and single characters of unspaced scripts: `normalize.tokens`; a unit shorter
+than that is one shingle), so a document's MinHash is the element-wise minimum of
 its kept blocks' MinHashes: the index can recompute a document's signature
 without its boilerplate, from the block signatures alone.
 
@@ -27,12 +29,15 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from cleaner.dedup.normalize import _WORD, exact_hash, normalize
+from cleaner.dedup.normalize import exact_hash, normalize, tokens, word_weight
 from cleaner.dedup.params import DedupParams, affine32_permutations
 from cleaner.urls import url_host
 
 SCHEME = "affine32"
-HASHING = "xxh3_64(normalized block); xxh32(word) -> fmix64(sum c_j*w_j) word-shingles; datasketch affine32"
+HASHING = (
+    "xxh3_64(normalized block); xxh32(token) -> fmix64(sum c_j*w_j) token-shingles "
+    "(words; characters of unspaced scripts); datasketch affine32"
+)
 _MAX = np.uint32(0xFFFFFFFF)
 # Odd 64-bit multipliers, one per position in a shingle (fixed forever: changing them changes every hash).
 _POSITION = np.array(
@@ -125,7 +130,13 @@ def signatures(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int)
         first = 0
         while first < len(rows):  # chunks of whole units bound the matrix size
             last = int(np.searchsorted(bounds, bounds[first] + _CHUNK, side="right")) - 1
-            last = max(last, first + 1)
+            if last <= first:  # one unit longer than a chunk: its minimum, a chunk at a time
+                lo, hi = int(bounds[first]), int(bounds[first + 1])
+                for start in range(lo, hi, _CHUNK):
+                    phv = mixed[start : min(start + _CHUNK, hi), None] * a + b
+                    out[rows[first]] = np.minimum(out[rows[first]], phv.min(axis=0))
+                first += 1
+                continue
             lo, hi = int(bounds[first]), int(bounds[last])
             phv = mixed[lo:hi, None] * a + b
             out[rows[first:last]] = np.minimum.reduceat(phv, bounds[first:last] - lo, axis=0)
@@ -133,11 +144,24 @@ def signatures(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int)
     return out
 
 
-def site_of(doc) -> str:
-    """The site a document counts under: its `site`, else its URL's host, else `""` (one shared pool)."""
+def site_of(doc, site_key: str = "folder") -> str:
+    """The site a document counts under (`DedupParams.site_key`).
+
+    "folder": its `site` (a detected pack's), else its URL's host, else its
+    folder under the input argument (`/` and the folder name, so it never
+    equals a host), else `""` (one shared pool); "url": the same without
+    folders; "none": `""` for every document.
+    """
+    if site_key == "none":
+        return ""
     if doc.site:
         return doc.site.lower()
-    return url_host(doc.url)
+    if doc.url:
+        return url_host(doc.url)
+    folder = getattr(doc, "folder", None)
+    if site_key == "folder" and folder:
+        return "/" + folder
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +174,10 @@ class Fingerprint:
       uint32 MinHash rows; `long_shingles` their shingle counts;
     - `doc_hash`: exact hash of the normalised clean text (0 when empty);
     - `doc_sig`: MinHash of the clean text's shingles (None when empty);
-      `doc_shingles` their count.
+      `doc_shingles` their count;
+    - `long_hashes`, `doc_hashes` (only with `keep_shingles`, for `--dup-verify`):
+      the long blocks' shingle hashes, concatenated in `long_blocks` order
+      (`long_shingles` each), and the clean text's.
     """
 
     doc_id: str
@@ -163,16 +190,28 @@ class Fingerprint:
     doc_hash: int
     doc_sig: np.ndarray | None
     doc_shingles: int
+    long_hashes: np.ndarray | None = None
+    doc_hashes: np.ndarray | None = None
 
     def nbytes(self) -> int:
         arrays = (self.block_hashes, self.kept, self.long_blocks, self.long_sigs, self.long_shingles)
-        return sum(a.nbytes for a in arrays) + (self.doc_sig.nbytes if self.doc_sig is not None else 0)
+        extra = (self.doc_sig, self.long_hashes, self.doc_hashes)
+        return sum(a.nbytes for a in arrays) + sum(a.nbytes for a in extra if a is not None)
 
 
-def fingerprint(doc, params: DedupParams) -> Fingerprint:
-    """Fingerprint a document that has been through rules, heuristics and language (pure)."""
+def is_long(unit: list[str], params: DedupParams) -> bool:
+    """A block long enough for a MinHash signature: `min_block_words` words, an unspaced script's
+    characters counted at their weight (`word_weight`)."""
+    return len(unit) >= params.min_block_words and word_weight(unit) >= params.min_block_words
+
+
+def fingerprint(doc, params: DedupParams, *, keep_shingles: bool = False) -> Fingerprint:
+    """Fingerprint a document that has been through rules, heuristics and language (pure).
+
+    `keep_shingles` also keeps the shingle hashes themselves (exact Jaccard checks).
+    """
     normalized = [normalize(b.text) for b in doc.blocks]
-    units = [_WORD.findall(n) for n in normalized]
+    units = [tokens(n) for n in normalized]
     kept = np.array([doc.is_kept(b.index) for b in doc.blocks], dtype=bool)
     doc_units: list[int] = []
     for b in doc.blocks:
@@ -183,16 +222,21 @@ def fingerprint(doc, params: DedupParams) -> Fingerprint:
             doc_units.append(b.index)
         elif text.strip():
             doc_units.append(len(units))
-            units.append(_WORD.findall(normalize(text)))
+            units.append(tokens(normalize(text)))
     hashes, counts = shingle_hashes(units, params.shingle_words)
     sigs = signatures(hashes, counts, params.num_perm, params.seed)
     n = len(doc.blocks)
-    long_blocks = np.array([i for i in range(n) if len(units[i]) >= params.min_block_words], dtype=np.int32)
+    long_blocks = np.array([i for i in range(n) if is_long(units[i], params)], dtype=np.int32)
     doc_units = [u for u in doc_units if counts[u]]
     clean = normalize(doc.clean_text())
+    long_hashes = doc_hashes = None
+    if keep_shingles:
+        starts = np.concatenate(([0], np.cumsum(counts)))
+        long_hashes = _slices(hashes, starts, long_blocks.tolist())
+        doc_hashes = _slices(hashes, starts, doc_units)
     return Fingerprint(
         doc_id=doc.id,
-        site=site_of(doc),
+        site=site_of(doc, params.site_key),
         block_hashes=np.array([exact_hash(t) for t in normalized], dtype=np.uint64),
         kept=kept,
         long_blocks=long_blocks,
@@ -201,7 +245,14 @@ def fingerprint(doc, params: DedupParams) -> Fingerprint:
         doc_hash=exact_hash(clean) if clean else 0,
         doc_sig=sigs[doc_units].min(axis=0) if doc_units else None,
         doc_shingles=int(counts[doc_units].sum()) if doc_units else 0,
+        long_hashes=long_hashes,
+        doc_hashes=doc_hashes,
     )
+
+
+def _slices(hashes: np.ndarray, starts: np.ndarray, units: list[int]) -> np.ndarray:
+    parts = [hashes[starts[u] : starts[u + 1]] for u in units]
+    return np.concatenate(parts).astype(np.uint32) if parts else np.empty(0, dtype=np.uint32)
 
 
 def as_minhash(signature: np.ndarray, params: DedupParams):

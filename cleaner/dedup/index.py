@@ -1,11 +1,13 @@
 """The corpus index: block clusters seen in many documents, and duplicate-document clusters.
 
-`CorpusIndex.build` streams pass-1 fingerprints and keeps compact arrays
-(8-byte hashes, uint32 signatures), never text. It then:
+`CorpusIndex.build` takes pass-1 fingerprints (hashes and signatures, never
+text), writes them as columnar shards (`cleaner.dedup.shards`) and builds the
+index out of core (`cleaner.dedup.build`, DuckDB group-bys). It:
 
 1. numbers documents by stable id (so nothing depends on input order) and
-   groups blocks by exact hash; long blocks' signatures are banded at
-   `block_threshold` and near-duplicate blocks join clusters (union-find);
+   groups blocks by exact hash; long blocks' signatures (one per exact hash)
+   are banded at `block_threshold` and near-duplicate blocks join clusters
+   (union-find over the verified pairs' nodes);
 2. groups documents by exact clean-text hash and by banding their clean-text
    MinHash at `dup_threshold` (first duplicate clusters);
 3. counts, for every block cluster, the distinct duplicate clusters it occurs
@@ -17,11 +19,14 @@
 5. recounts over the final duplicate clusters. Counts can only fall (clusters
    only merge), so the final boilerplate is a subset of step 3's.
 
-What stays: the exact hashes of boilerplate clusters' members (a sorted
-uint64 array), which (site, cluster) pairs and clusters reach the thresholds,
-boilerplate members' signatures (to catch new variants in streaming mode),
-duplicate clusters, and one content signature per document (for streaming
-near-duplicate lookups; `slim()` drops them for pass-2 workers).
+The index is a folder (format version 2): `header.json`, one `.npy` file per
+array, `doc_ids.arrow`. It is memory-mapped when loaded, so a process holding
+it (a pass-2 worker, `clean --index`) pays in RSS only for the pages it
+touches. What it holds: the exact hashes of boilerplate clusters' members
+(sorted uint64), which (site, cluster) pairs and clusters reach the
+thresholds, boilerplate members' signatures (to catch new variants in
+streaming mode), duplicate clusters, and one content signature per document
+with its band keys sorted (streaming near-duplicate lookups).
 
 Cluster ids are stable: a block cluster is named by the smallest exact hash
 among its members (16 hex digits); a duplicate cluster by its representative,
@@ -31,9 +36,8 @@ Singletons have no duplicate cluster (`duplicate()` returns None).
 
 from __future__ import annotations
 
-import io
 import json
-import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,6 +54,7 @@ from cleaner.dedup.fingerprint import (
     Fingerprint,
     fingerprint,
     fmix64,
+    is_long,
     permutation_digest,
     site_of,
 )
@@ -58,14 +63,16 @@ from cleaner.dedup.params import DedupParams
 from cleaner.errors import ConfigError
 
 FORMAT = "cleaner-corpus-index"
-FORMAT_VERSION = 1
-_EMPTY_SIG = np.uint32(0xFFFFFFFF)
+FORMAT_VERSION = 2
+HEADER = "header.json"
 
 
-def _pair_key(site_key: np.ndarray | int, cluster: np.ndarray | int) -> np.ndarray:
+def pair_key(site_key: np.ndarray | int, cluster: np.ndarray | int) -> np.ndarray:
     """One uint64 key for a (site, block cluster) pair."""
     with np.errstate(over="ignore"):
-        return fmix64(np.uint64(site_key) * np.uint64(0x9E3779B97F4A7C15) ^ np.uint64(cluster))
+        return fmix64(
+            np.asarray(site_key, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) ^ np.asarray(cluster, dtype=np.uint64)
+        )
 
 
 def _id_key(doc_id: str) -> int:
@@ -76,28 +83,6 @@ def _lookup(sorted_keys: np.ndarray, key: int) -> int:
     """Position of `key` in a sorted array, or -1."""
     pos = int(np.searchsorted(sorted_keys, np.uint64(key)))
     return pos if pos < len(sorted_keys) and sorted_keys[pos] == np.uint64(key) else -1
-
-
-def _distinct(groups: list[np.ndarray], dc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Count distinct `dc` values per group of rows (a group = equal values in all `groups` arrays).
-
-    Returns (per-row count of its group, sort order, first-row-of-group mask in that order).
-    """
-    order = np.lexsort((dc, *reversed(groups)))
-    n = len(order)
-    new_group = np.zeros(n, dtype=bool)
-    new_group[:1] = True
-    for g in groups:
-        gs = g[order]
-        new_group[1:] |= gs[1:] != gs[:-1]
-    ds = dc[order]
-    new_value = new_group.copy()
-    new_value[1:] |= ds[1:] != ds[:-1]
-    group_id = np.cumsum(new_group) - 1
-    counts = np.bincount(group_id, weights=new_value).astype(np.int64)
-    per_row = np.empty(n, dtype=np.int64)
-    per_row[order] = counts[group_id]
-    return per_row, order, new_group
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,176 +96,80 @@ class NewPage:
 
 
 class CorpusIndex:
-    """Read-only corpus index; see the module docstring. Build with `build`, or `load` a saved one."""
+    """Read-only corpus index in a folder; see the module docstring. `build` one, or `load` a saved one."""
 
-    def __init__(self, params: DedupParams, arrays: dict[str, np.ndarray], stats: dict[str, Any]):
+    def __init__(self, params: DedupParams, folder: Path, *, owner: Any = None):
+        import pyarrow as pa
+        import pyarrow.ipc as ipc
+
         self.params = params
-        self.arrays = arrays
-        self.stats = stats
-        self._dup: dict[str, tuple[str, int]] | None = None
-        self._doc_bands: tuple[np.ndarray, np.ndarray] | None = None
+        self.folder = Path(folder)
+        self.header = json.loads((self.folder / HEADER).read_text(encoding="utf-8"))
+        self.stats = self.header["stats"]
+        self.arrays = {f.stem: _open_array(f) for f in sorted(self.folder.glob("*.npy"))}
+        with pa.memory_map(str(self.folder / "doc_ids.arrow")) as source:
+            self.doc_ids = ipc.open_file(source).read_all().column(0)
+        self._owner = owner  # a temporary folder that lives as long as this index
         self._block_bands: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __reduce__(self):
+        return (_reopen, (self.params, str(self.folder)))
 
     # ---------------------------------------------------------------- build
     @classmethod
     def build(
-        cls, fingerprints: Iterable[Fingerprint], params: DedupParams, *, similar_pairs=banding.similar_pairs
+        cls,
+        fingerprints: Iterable[Fingerprint],
+        params: DedupParams,
+        *,
+        folder: str | Path | None = None,
+        verify: bool = False,
+        memory_limit: str = "512MB",
     ) -> CorpusIndex:
         """Build from pass-1 fingerprints (streamed; any order gives the same index).
 
-        `similar_pairs` finds the verified near-duplicate pairs among signature rows;
-        the Ray engine passes its shuffle version, which gives the same pairs.
+        The shards and the index live in `folder` (a temporary folder, removed with
+        the index, when not given). `verify` checks near-duplicate pairs by exact Jaccard
+        (`--dup-verify`: the fingerprints must keep their shingle hashes).
         """
-        p = params
-        ids, sites, doc_hash, doc_sh, nblocks = [], [], [], [], []
-        doc_sigs, block_hash, kept, long_rows, long_sigs, long_sh = [], [], [], [], [], []
+        from cleaner.dedup.shards import FingerprintShards
+
+        owner = None
+        if folder is None:
+            owner = tempfile.TemporaryDirectory(prefix="cleaner-index-")
+            folder = owner.name
+        shards = FingerprintShards(Path(folder) / "shards", params.num_perm, keep_shingles=verify)
         for fp in fingerprints:
-            if fp.long_sigs.shape[1:] not in ((p.num_perm,), ()) or (
-                fp.doc_sig is not None and len(fp.doc_sig) != p.num_perm
-            ):
-                raise ConfigError(f"fingerprint of {fp.doc_id} has another num_perm than {p.num_perm}")
-            ids.append(fp.doc_id)
-            sites.append(fp.site)
-            doc_hash.append(fp.doc_hash)
-            doc_sh.append(fp.doc_shingles)
-            doc_sigs.append(fp.doc_sig)
-            nblocks.append(len(fp.block_hashes))
-            block_hash.append(fp.block_hashes)
-            kept.append(fp.kept)
-            long_rows.append(fp.long_blocks)
-            long_sigs.append(fp.long_sigs.reshape(-1, p.num_perm))
-            long_sh.append(fp.long_shingles)
-        n = len(ids)
-        if len(set(ids)) != n:
-            dupes = sorted({i for i in ids if ids.count(i) > 1})[:3]
-            raise ValueError(f"document ids must be unique; repeated: {', '.join(dupes)}")
-
-        # 1. canonical order: documents by id, blocks by (document, position)
-        order = np.argsort(np.array(ids, dtype=object).astype(str), kind="stable")
-        ids = [ids[i] for i in order]
-        site_names, site_idx = np.unique(np.array([sites[i] for i in order] or [""], dtype=str), return_inverse=True)
-        site_idx = site_idx[:n]
-        doc_hash = np.array([doc_hash[i] for i in order], dtype=np.uint64)
-        doc_sh = np.array([doc_sh[i] for i in order], dtype=np.int64)
-        has_sig = np.array([doc_sigs[i] is not None for i in order], dtype=bool)
-        dsig = np.full((n, p.num_perm), _EMPTY_SIG, dtype=np.uint32)
-        for pos, i in enumerate(order):
-            if doc_sigs[i] is not None:
-                dsig[pos] = doc_sigs[i]
-        del doc_sigs
-        # concatenate in canonical order directly: one copy of the signatures, no re-indexing
-        counts = np.array([nblocks[i] for i in order], dtype=np.int64)
-        block_doc = np.repeat(np.arange(n, dtype=np.int64), counts)
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1])) if n else np.empty(0, np.int64)
-        bhash = np.concatenate([block_hash[i] for i in order] or [np.empty(0, np.uint64)])
-        bkept = np.concatenate([kept[i] for i in order] or [np.empty(0, bool)])
-        lrows = np.concatenate(
-            [long_rows[i].astype(np.int64) + starts[pos] for pos, i in enumerate(order)] or [np.empty(0, np.int64)]
+            shards.add(fp)
+        shards.close()
+        return cls.from_shards(
+            shards.folder, params, Path(folder) / "index", owner=owner, verify=verify, memory_limit=memory_limit
         )
-        lsh = np.concatenate([long_sh[i] for i in order] or [np.empty(0, np.uint32)]).astype(np.int64)
-        del block_hash, kept, long_rows, long_sh
-        lsig = np.concatenate([long_sigs[i] for i in order] or [np.empty((0, p.num_perm), np.uint32)])
-        del long_sigs
 
-        # block clusters: exact groups, joined by verified band matches of long blocks
-        uniq, inv = np.unique(bhash, return_inverse=True)
-        lnode = inv[lrows]
-        unodes, first = np.unique(lnode, return_index=True)
-        usig = lsig[first]
-        edges = similar_pairs(usig, p.block_threshold, p.num_perm, p.false_positive_weight, p.false_negative_weight)
-        node_root = banding.components(len(uniq), unodes[edges]) if len(uniq) else np.empty(0, np.int64)
-        comp = node_root[inv]  # per block row: root node (smallest hash) of its cluster
-        row_site = site_idx[block_doc]
+    @classmethod
+    def from_shards(
+        cls,
+        shards: Path,
+        params: DedupParams,
+        out: Path,
+        *,
+        owner: Any = None,
+        verify: bool = False,
+        memory_limit: str = "512MB",
+    ) -> CorpusIndex:
+        """Build the index folder `out` from a shard folder (pass 1's output)."""
+        from cleaner.dedup import build
 
-        def boilerplate(dc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            dcr = dc[block_doc]
-            site_count, _, _ = _distinct([comp, row_site], dcr)
-            corpus_count, _, _ = _distinct([comp], dcr)
-            bp = (site_count >= p.repeat_min_docs) | (corpus_count >= p.repeat_min_docs_corpus)
-            return bp, site_count, corpus_count
-
-        # 2. duplicate documents from the clean text
-        valid = np.flatnonzero(has_sig)
-        exact_edges = valid[banding.candidate_edges(doc_hash[valid, None])]
-        text_edges = valid[
-            similar_pairs(dsig[valid], p.dup_threshold, p.num_perm, p.false_positive_weight, p.false_negative_weight)
-        ]
-        dc1 = banding.components(n, exact_edges, text_edges)
-
-        # 3-4. content signatures without boilerplate candidates
-        bp1, _, _ = boilerplate(dc1)
-        content = bkept[lrows] & ~bp1[lrows]
-        crow, csig, csh = block_doc[lrows[content]], lsig[content], lsh[content]
-        content_sig = np.full((n, p.num_perm), _EMPTY_SIG, dtype=np.uint32)
-        content_sh = np.zeros(n, dtype=np.int64)
-        if len(crow):
-            starts = np.flatnonzero(np.r_[True, crow[1:] != crow[:-1]])
-            content_sig[crow[starts]] = np.minimum.reduceat(csig, starts, axis=0)
-            content_sh[crow[starts]] = np.add.reduceat(csh, starts)
-        cvalid = np.flatnonzero(content_sh >= p.min_content_shingles)
-        content_edges = cvalid[
-            similar_pairs(
-                content_sig[cvalid], p.dup_threshold, p.num_perm, p.false_positive_weight,
-                p.false_negative_weight,
-            )
-        ]  # fmt: skip
-        dc = banding.components(n, exact_edges, text_edges, content_edges)
-        del lsig, csig, dsig
-
-        # 5. final counts
-        bp, site_count, corpus_count = boilerplate(dc)
-        bp_nodes = np.unique(comp[bp])
-        member = np.isin(node_root, bp_nodes)
-        site_rows = np.flatnonzero(bp & (site_count >= p.repeat_min_docs))
-        site_keys_all = _pair_key(
-            np.array([site_hash(s) for s in site_names], dtype=np.uint64)[row_site[site_rows]],
-            uniq[comp[site_rows]],
-        )
-        site_keys, first_site = np.unique(site_keys_all, return_index=True)
-        corpus_rows = np.flatnonzero(corpus_count >= p.repeat_min_docs_corpus)
-        corpus_keys, first_corpus = np.unique(uniq[comp[corpus_rows]], return_index=True)
-        bp_unodes = np.isin(node_root[unodes], bp_nodes)
-
-        # duplicate clusters: root = smallest position = smallest id
-        sizes = np.bincount(dc, minlength=n)
-        in_dup = sizes[dc] > 1
-        dup_rank = np.zeros(n, dtype=np.int64)
-        if in_dup.any():
-            o = np.lexsort((np.arange(n), dc))
-            dsorted = dc[o]
-            starts = np.r_[True, dsorted[1:] != dsorted[:-1]]
-            group_start = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
-            dup_rank[o] = np.arange(n) - group_start
-        arrays = {
-            "doc_ids": np.array(ids, dtype=str) if ids else np.empty(0, dtype="<U1"),
-            "doc_keys": np.array([_id_key(i) for i in ids], dtype=np.uint64),
-            "doc_hash": doc_hash,
-            "dup_root": np.where(in_dup, dc, -1),
-            "dup_rank": np.where(in_dup, dup_rank, -1),
-            "doc_sig": content_sig,
-            "doc_sig_ok": content_sh >= p.min_content_shingles,
-            "member_hash": uniq[member],
-            "member_cluster": uniq[node_root[member]],
-            "site_key": site_keys,
-            "site_count": site_count[site_rows][first_site].astype(np.int64),
-            "corpus_key": corpus_keys,
-            "corpus_count": corpus_count[corpus_rows][first_corpus].astype(np.int64),
-            "bp_sig": usig[bp_unodes],
-            "bp_sig_cluster": uniq[node_root[unodes[bp_unodes]]],
-        }
-        stats = {
-            "documents": n,
-            "sites": len(site_names) if n else 0,
-            "blocks": len(bhash),
-            "unique_blocks": len(uniq),
-            "long_blocks": len(lrows),
-            "block_clusters": len(np.unique(node_root)) if len(uniq) else 0,
-            "boilerplate_clusters": len(bp_nodes),
-            "boilerplate_blocks": int(bp.sum()),
-            "duplicate_documents": int(in_dup.sum()),
-            "duplicate_clusters": int(((sizes > 1) & (np.arange(n) == dc)).sum()) if n else 0,
-        }
-        return cls(p, arrays, stats)
+        out.mkdir(parents=True)
+        work = out.parent / f".{out.name}.work"
+        work.mkdir()
+        try:
+            stats = build.build(shards, out, params, workdir=work, verify=verify, memory_limit=memory_limit)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        header = dict(cls._header(params), stats=stats)
+        (out / HEADER).write_text(json.dumps(header, sort_keys=True, indent=1), encoding="utf-8")
+        return cls(params, out, owner=owner)
 
     # ---------------------------------------------------------------- queries
     def description(self) -> str:
@@ -291,15 +180,14 @@ class CorpusIndex:
             f"{s['boilerplate_clusters']} repeated clusters)"
         )
 
-    def _dups(self) -> dict[str, tuple[str, int]]:
-        if self._dup is None:
-            a = self.arrays
-            ids = a["doc_ids"]
-            self._dup = {
-                str(ids[i]): (str(ids[a["dup_root"][i]]), int(a["dup_rank"][i]))
-                for i in np.flatnonzero(a["dup_root"] >= 0)
-            }
-        return self._dup
+    def _rank(self, doc_id: str) -> int:
+        """The document's position (id order), or -1 when it is not indexed."""
+        a = self.arrays
+        pos = _lookup(a["doc_keys_sorted"], _id_key(doc_id))
+        if pos < 0:
+            return -1
+        rank = int(a["doc_keys_rank"][pos])
+        return rank if self.doc_ids[rank].as_py() == doc_id else -1
 
     def duplicate(self, doc_id: str) -> tuple[str, int] | None:
         """`(dup_cluster, dup_rank)` of an indexed document; None for a singleton or an unknown id.
@@ -307,15 +195,13 @@ class CorpusIndex:
         The cluster id is the representative's document id; rank 0 is the
         representative (smallest id), the others 1, 2, ... in id order.
         """
-        return self._dups().get(doc_id)
+        rank = self._rank(doc_id)
+        if rank < 0 or self.arrays["dup_root"][rank] < 0:
+            return None
+        return self.doc_ids[int(self.arrays["dup_root"][rank])].as_py(), int(self.arrays["dup_rank"][rank])
 
     def __contains__(self, doc_id: str) -> bool:
-        return _lookup(self._sorted_doc_keys(), _id_key(doc_id)) >= 0
-
-    def _sorted_doc_keys(self) -> np.ndarray:
-        if "doc_keys_sorted" not in self.arrays:
-            self.arrays["doc_keys_sorted"] = np.sort(self.arrays["doc_keys"])
-        return self.arrays["doc_keys_sorted"]
+        return self._rank(doc_id) >= 0
 
     def cluster_of(self, text: str) -> str | None:
         """The boilerplate cluster an exact (normalised) block text belongs to, if any."""
@@ -325,9 +211,9 @@ class CorpusIndex:
     def _repeat(self, cluster: int, site: str) -> str | None:
         """Why a block of `cluster` in a document of `site` is boilerplate (a detail), or None."""
         a = self.arrays
-        pos = _lookup(a["site_key"], int(_pair_key(site_hash(site), cluster)))
+        pos = _lookup(a["site_key"], int(pair_key(site_hash(site), cluster)))
         if pos >= 0:
-            where = f"of site {site}" if site else "with no site"
+            where = f"of folder {site[1:]}" if site.startswith("/") else f"of site {site}" if site else "with no site"
             return f"in {int(a['site_count'][pos])} documents {where}"
         pos = _lookup(a["corpus_key"], cluster)
         if pos >= 0:
@@ -340,7 +226,7 @@ class CorpusIndex:
 
         p = self.params
         unit = words(text)
-        if len(unit) < p.min_block_words or not len(self.arrays["bp_sig"]):
+        if not is_long(unit, p) or not len(self.arrays["bp_sig"]):
             return None
         sig = signatures(*shingle_hashes([unit], p.shingle_words), p.num_perm, p.seed)
         if self._block_bands is None:
@@ -381,7 +267,7 @@ class CorpusIndex:
         not in the index (streaming mode) also has its long blocks matched to
         boilerplate clusters through near-duplicates (a teaser with a new date).
         """
-        site = site_of(doc)
+        site = site_of(doc, self.params.site_key)
         new = doc.id not in self
         removals = []
         for block in doc.blocks:
@@ -416,9 +302,9 @@ class CorpusIndex:
         fp = fingerprint(doc, p)
         match: tuple[int, float] | None = None
         if fp.doc_hash:
-            hits = np.flatnonzero(a["doc_hash"] == np.uint64(fp.doc_hash))
-            if len(hits):
-                match = (int(hits[0]), 1.0)
+            pos = int(np.searchsorted(a["doc_hash_sorted"], np.uint64(fp.doc_hash)))
+            if pos < len(a["doc_hash_sorted"]) and a["doc_hash_sorted"][pos] == np.uint64(fp.doc_hash):
+                match = (int(a["doc_hash_rank"][pos]), 1.0)
         if match is None:
             trial = Document(doc.id, doc.source, doc.text, doc.url, doc.site, blocks=doc.blocks)
             trial.add(doc.removals)
@@ -427,31 +313,18 @@ class CorpusIndex:
             rows = [k for k, i in enumerate(fp.long_blocks.tolist()) if i in kept]
             if rows and int(fp.long_shingles[rows].sum()) >= p.min_content_shingles:
                 sig = fp.long_sigs[rows].min(axis=0)
-                ok = np.flatnonzero(a["doc_sig_ok"])
-                if len(ok):
-                    if self._doc_bands is None:
-                        self._doc_bands = self._bands(a["doc_sig"][ok], p.dup_threshold)
-                    best = self._query(sig, a["doc_sig"][ok], self._doc_bands, p.dup_threshold)
-                    if best is not None:
-                        match = (int(ok[best[0]]), best[1])
+                bands = (a["doc_band_key"], a["doc_band_row"])
+                match = self._query(sig, a["doc_sig"], bands, p.dup_threshold)
         if match is None:
             return NewPage(removals, None, None, None)
         pos, sim = match
-        dup_of = str(a["doc_ids"][pos])
+        dup_of = self.doc_ids[pos].as_py()
         root = int(a["dup_root"][pos])
-        cluster = str(a["doc_ids"][root]) if root >= 0 else dup_of
+        cluster = self.doc_ids[root].as_py() if root >= 0 else dup_of
         return NewPage(removals, cluster, dup_of, sim)
 
-    def slim(self) -> CorpusIndex:
-        """A copy without document signatures, for pass-2 workers (near-duplicate lookups of new
-        pages then fail over to exact clean-text matches only)."""
-        arrays = dict(self.arrays)
-        arrays["doc_sig"] = np.empty((0, self.params.num_perm), dtype=np.uint32)
-        arrays["doc_sig_ok"] = np.zeros(len(arrays["doc_ids"]), dtype=bool)
-        return CorpusIndex(self.params, arrays, self.stats)
-
     def nbytes(self) -> dict[str, int]:
-        """Bytes held by each array (the index's memory, less Python object overhead)."""
+        """Bytes of each array on disk (memory-mapped: RSS grows only with the pages touched)."""
         return {k: int(v.nbytes) for k, v in self.arrays.items()}
 
     # ---------------------------------------------------------------- persistence
@@ -471,34 +344,57 @@ class CorpusIndex:
         }
 
     def save(self, path: str | Path) -> None:
-        """Write the index (numpy .npz, no pickles) atomically: a temporary file renamed into place."""
+        """Copy the index folder to `path`, atomically: a temporary folder renamed into place.
+
+        An existing index at `path` is replaced; anything else there is refused.
+        """
         path = Path(path)
-        header = dict(self._header(self.params), stats=self.stats)
-        arrays = {k: v for k, v in self.arrays.items() if k != "doc_keys_sorted"}
-        arrays["header"] = np.frombuffer(json.dumps(header, sort_keys=True).encode(), dtype=np.uint8)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+        self.check_output(path)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent or "."))
         try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, path)
+            for f in self.folder.iterdir():
+                shutil.copyfile(f, tmp / f.name)
+            old = None
+            if path.exists():
+                old = path.with_name(f".{path.name}.old")
+                shutil.rmtree(old, ignore_errors=True)
+                path.rename(old)
+            tmp.rename(path)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            shutil.rmtree(tmp, ignore_errors=True)
             raise
+
+    @staticmethod
+    def check_output(path: str | Path) -> None:
+        """Refuse (ConfigError) an index output path that holds something other than an index."""
+        path = Path(path)
+        if path.is_dir() and not (path / HEADER).exists():
+            raise ConfigError(f"{path}: is a folder that is not a cleaner corpus index; not overwriting it")
+        if path.exists() and not path.is_dir():
+            raise ConfigError(f"{path}: is a file, not a cleaner corpus index; not overwriting it")
 
     @classmethod
     def load(cls, path: str | Path, params: DedupParams) -> CorpusIndex:
-        """Read a saved index; refuse (ConfigError) one made with other settings or hashing."""
+        """Open a saved index folder; refuse (ConfigError) one made with other settings or hashing."""
+        path = Path(path)
         try:
-            data = Path(path).read_bytes()
-            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-                arrays = {k: npz[k] for k in npz.files}
-            header = json.loads(arrays.pop("header").tobytes())
+            header = json.loads((path / HEADER).read_text(encoding="utf-8"))
+        except NotADirectoryError:
+            raise ConfigError(
+                f"{path}: not a cleaner corpus index folder (an index saved by cleaner before format 2 is one file: "
+                "rebuild it with `cleaner index build`)"
+            ) from None
+        except FileNotFoundError:
+            if not path.exists():
+                raise ConfigError(f"{path}: cannot read index: no such file or directory") from None
+            raise ConfigError(f"{path}: not a cleaner corpus index (no {HEADER})") from None
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read index: {exc.strerror or exc}") from None
-        except (ValueError, KeyError, json.JSONDecodeError, EOFError):
-            # numpy's own message suggests allow_pickle, which would be wrong advice here
+        except (ValueError, UnicodeDecodeError):
             raise ConfigError(f"{path}: not a cleaner corpus index (build one with `cleaner index build`)") from None
-        if header.get("format") != FORMAT:
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
             raise ConfigError(f"{path}: not a cleaner corpus index")
         expected = cls._header(params)
         problems = []
@@ -516,4 +412,19 @@ class CorpusIndex:
                 f"{path}: index was built with other settings: {'; '.join(problems)}. "
                 "Rebuild it with `cleaner index build` and these settings, or run with the index's settings."
             )
-        return cls(params, arrays, header.get("stats", {}))
+        try:
+            return cls(params, path)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"{path}: damaged corpus index ({exc})") from None
+
+
+def _open_array(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, mmap_mode="r")
+    except ValueError:  # an empty array has nothing to map
+        return np.load(path)
+
+
+def _reopen(params: DedupParams, folder: str) -> CorpusIndex:
+    """Unpickle an index as the same folder opened again (workers share the files, not copies)."""
+    return CorpusIndex(params, Path(folder))

@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+SITE_KEYS = ("folder", "url", "none")
+
 
 @dataclass(frozen=True)
 class DedupParams:
@@ -36,6 +38,11 @@ class DedupParams:
       boilerplate before its content signature is compared, so two stubs that
       share one quote are not called duplicates.
     - `seed` (1): MinHash permutation seed (datasketch's default).
+    - `site_key` ("folder"): what a page counts under (`site_of`): "folder" is the
+      detected site pack, else the URL host, else the first folder under the
+      input argument (`dumps/<site>/2024/05/page.txt`), else one shared pool;
+      "url" the same without folders; "none" one pool for every page (blocks
+      then repeat at `repeat_min_docs` across the whole corpus).
     - `false_positive_weight`/`false_negative_weight` (0.1/0.9): weights for
       datasketch's optimal banding. Candidates are verified on the signatures,
       so a false positive only costs a comparison while a false negative is a
@@ -54,6 +61,7 @@ class DedupParams:
     seed: int = 1
     false_positive_weight: float = 0.1
     false_negative_weight: float = 0.9
+    site_key: str = "folder"
 
     def __post_init__(self) -> None:
         from cleaner.errors import ConfigError
@@ -66,6 +74,8 @@ class DedupParams:
                 raise ConfigError(f"{name.replace('_', '-')} must be in (0, 1], got {value}")
         if not 16 <= self.num_perm <= 1024:
             raise ConfigError(f"num-perm must be between 16 and 1024, got {self.num_perm}")
+        if self.site_key not in SITE_KEYS:
+            raise ConfigError(f"site-key must be one of {', '.join(SITE_KEYS)}, got {self.site_key!r}")
         if self.shingle_words < 1 or self.min_block_words < self.shingle_words:
             raise ConfigError("shingle-words must be >= 1 and <= min-block-words")
 

@@ -9,7 +9,6 @@ fingerprints every page to build the corpus index; the second pass cleans.
 from __future__ import annotations
 
 import logging
-import pickle
 import tempfile
 import time
 from collections import deque
@@ -22,9 +21,10 @@ from typing import Any
 
 from tqdm import tqdm
 
-from cleaner.config import Config, dedup_params
+from cleaner.config import Config
 from cleaner.document import Page
 from cleaner.engine import worker
+from cleaner.engine.corpus import Spill, build_index, finish_batch, load_index
 from cleaner.engine.output import open_output
 from cleaner.engine.run import RunContext, RunSummary, run_record
 from cleaner.errors import CleanerError, OutputError
@@ -47,11 +47,10 @@ def run_local(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
     with tempfile.TemporaryDirectory(prefix="cleaner-") as scratch:
         try:
             if config.repeats_on and not config.index:
-                spill = Spill(Path(scratch) / "pass1.pickle")
-                # pass 2 needs no document signatures: the slim index is what workers get
-                index = build_index(paths, ctx, spill=spill).slim()
+                spill = Spill(Path(scratch))
+                index = build_index(paths, ctx, spill=spill)
                 items: Iterable[tuple[int, Any]] = spill.read()
-                batch_fn: Callable[[list[Any]], worker.Batch] = worker.finish_batch
+                batch_fn: Callable[[list[Any]], worker.Batch] = finish_batch
             else:
                 index = load_index(config)
                 items, batch_fn = _pages(paths, ctx), worker.clean_batch
@@ -100,89 +99,6 @@ def write_failed(where: str, exc: OSError) -> OutputError:
         f"cannot write {where}: {exc.strerror or exc}; the run stopped and no partial output was left "
         "under the final name"
     )
-
-
-def load_index(config: Config) -> Any:
-    """The saved corpus index given with `--index` (when the corpus stage is on), else None."""
-    if not config.index or not config.repeats_on:
-        return None
-    from cleaner.dedup import CorpusIndex
-
-    return CorpusIndex.load(config.index, dedup_params(config))
-
-
-class Spill:
-    """Pass 1's documents (or failures) on disk, in input order, for pass 2 to finish."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.file = path.open("wb")
-        self.batch: list[tuple[int, Any]] = []
-
-    def keep(self, ordinal: int, outcome: Any) -> Any:
-        """Store the document of a `(fingerprint, document)` outcome (or the failure); return the
-        fingerprint (or the failure)."""
-        failed = isinstance(outcome, worker.Failure)
-        self.batch.append((ordinal, outcome if failed else outcome[1]))
-        if len(self.batch) >= BATCH_SIZE:
-            self._flush()
-        return outcome if failed else outcome[0]
-
-    def _flush(self) -> None:
-        try:
-            pickle.dump(self.batch, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
-        self.batch = []
-
-    def close(self) -> None:
-        if self.batch:
-            self._flush()
-        self.file.close()
-
-    def read(self) -> Iterator[tuple[int, Any]]:
-        with self.path.open("rb") as source:
-            while True:
-                try:
-                    batch = pickle.load(source)
-                except EOFError:
-                    return
-                yield from batch
-
-
-def build_index(paths: list[str], ctx: RunContext, *, spill: Spill | None = None) -> Any:
-    """Pass 1: run the per-document stages on every readable page, fingerprint it and build the corpus index.
-
-    With a `spill`, each page's document (or its failure) is kept there for pass 2
-    to finish and report; without one (`cleaner index build`), failures are
-    reported and counted here. Read issues go to the context's error log.
-    """
-    from cleaner.dedup import CorpusIndex
-
-    batch_fn = worker.fingerprint_batch if spill is None else worker.first_pass_batch
-
-    config = ctx.config
-
-    def fingerprints(submit: Callable[..., Any], bar: tqdm) -> Iterator[Any]:
-        for ordinal, outcome in _map(_pages(paths, ctx), batch_fn, submit, config.workers, ctx.notice):
-            bar.update(1)
-            if spill is not None:
-                outcome = spill.keep(ordinal, outcome)
-            elif isinstance(outcome, worker.Failure):
-                ctx.summary.add(outcome, config)
-                ctx.failure(outcome)
-            if not isinstance(outcome, worker.Failure):
-                yield outcome
-
-    try:
-        with _executor(config, None, ctx.ruleset) as submit:
-            bar = tqdm(desc="pass 1/2", unit="doc", disable=_no_bar(ctx.progress), mininterval=0.5)
-            index = CorpusIndex.build(fingerprints(submit, bar), dedup_params(config))
-            bar.close()
-    finally:
-        if spill is not None:
-            spill.close()
-    return index
 
 
 def _pages(paths: list[str], ctx: RunContext) -> Iterator[tuple[int, Page]]:

@@ -1,7 +1,7 @@
 """The Ray engine: the local engine's two passes as Ray Data datasets, on a cluster or a local Ray.
 
 It only moves data; every page goes through the functions the local engine
-calls (`cleaner.engine.worker`: `init_worker`, `fingerprint_batch`,
+calls (`cleaner.engine.worker`: `init_worker`, `corpus.first_pass_batch`,
 `clean_batch`), in tasks that build their pipeline once per Ray worker process.
 
 - Inputs are listed on the driver (file names only) and read by `flat_map`
@@ -189,7 +189,9 @@ def _fingerprint_batch(batch: dict[str, Any], *, config: Config) -> dict[str, An
     from cleaner.engine import worker
 
     _ready(config, None)
-    outcomes = worker.fingerprint_batch([pickle.loads(d) for d in batch["data"]])
+    from cleaner.engine.corpus import first_pass_batch
+
+    outcomes = first_pass_batch([pickle.loads(d) for d in batch["data"]])
     import pyarrow as pa
 
     fps = [pickle.dumps(o) for o in outcomes if not isinstance(o, worker.Failure)]
@@ -240,7 +242,6 @@ def _index(ray, sources: list, config: Config) -> Any:
     if not config.repeats_on:
         return None
     from cleaner.dedup import CorpusIndex
-    from cleaner.engine.ray_dedup import similar_pairs
 
     params = dedup_params(config)
     if config.index:
@@ -254,8 +255,9 @@ def _index(ray, sources: list, config: Config) -> Any:
             for data in batch.column("fp").to_pylist():
                 yield pickle.loads(data)
 
-    # pass-2 workers need no document signatures: send them the slim index
-    return CorpusIndex.build(stream(), params, similar_pairs=similar_pairs).slim()
+    # the driver streams fingerprints into shards on disk and builds the index out of core (DuckDB);
+    # workers open the index folder memory-mapped (a pickled index is its path)
+    return CorpusIndex.build(stream(), params)
 
 
 def _filenames():

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cleaner.config import Config
-from cleaner.document import Document, Page, Result
+from cleaner.document import Document, Page
 from cleaner.errors import CleanerError
 from cleaner.pipeline import Pipeline
 
@@ -97,40 +97,3 @@ def _guarded(page: Page, work: Callable[[Document], Any]) -> Any:
 def clean_batch(pages: list[Page]) -> Batch:
     """Pass 2 (or the only pass): clean each page (a `Result` or a `Failure` each)."""
     return _run_batch(pages, _pipeline().clean)
-
-
-def fingerprint_batch(pages: list[Page]) -> Batch:
-    """Pass 1: run the per-document stages, then fingerprint blocks and document for the corpus index."""
-    batch = first_pass_batch(pages)
-    return Batch((o if isinstance(o, Failure) else o[0] for o in batch), batch.notices)
-
-
-def first_pass_batch(pages: list[Page]) -> Batch:
-    """Pass 1 keeping its work: each page's fingerprint and its document after the per-document stages,
-    so pass 2 only has to apply the corpus stage."""
-    from cleaner.config import dedup_params
-    from cleaner.dedup import fingerprint
-
-    pipeline = _pipeline()
-    params = dedup_params(pipeline.config)
-
-    def work(doc: Document) -> tuple[Any, Document]:
-        pipeline.run_document_stages(doc)
-        return fingerprint(doc, params), doc
-
-    return _run_batch(pages, work)
-
-
-def finish_batch(docs: list[Document | Failure]) -> Batch:
-    """Pass 2 over pass 1's documents: the corpus stage, then the result (failures pass through)."""
-    pipeline = _pipeline()
-    outcomes = Batch()
-    for doc in docs:
-        if isinstance(doc, Failure):
-            outcomes.append(doc)
-            continue
-        try:
-            outcomes.append(Result.of(pipeline.apply_corpus(doc)))
-        except Exception as exc:  # noqa: BLE001 - reported per page, the run goes on
-            outcomes.append(Failure(doc.source, doc.id, "repeats", f"internal error: {type(exc).__name__}: {exc}"))
-    return outcomes

@@ -68,6 +68,7 @@ under it), for every format; a `ReadIssue` about one record names
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -243,7 +244,19 @@ def _suffix(name: str) -> str:
 
 
 def read_file(entry: InputFile, config: Any) -> Iterator[Item]:
-    """Yield the pages of one file; any failure becomes a fatal `ReadIssue` for the rest of it."""
+    """Yield the pages of one file; any failure becomes a fatal `ReadIssue` for the rest of it.
+
+    Pages of a file inside a folder under the argument get that first folder (`Page.folder`).
+    """
+    if "/" not in entry.id:
+        yield from _read_file(entry, config)
+        return
+    folder = entry.id.split("/", 1)[0]
+    for item in _read_file(entry, config):
+        yield dataclasses.replace(item, folder=folder) if isinstance(item, Page) else item
+
+
+def _read_file(entry: InputFile, config: Any) -> Iterator[Item]:
     limits = Limits.of(config)
     try:
         yield from formats.get(entry.format).read(entry, config, limits)

@@ -1,0 +1,566 @@
+"""The corpus index built out of core: DuckDB group-bys over pass 1's fingerprint shards.
+
+Input: a shard folder (`cleaner.dedup.shards`). Output: an index folder
+(`cleaner.dedup.index`). The steps are the ones `CorpusIndex`'s docstring
+lists; every step that grows with the number of blocks runs in DuckDB (an
+embedded engine that spills to disk under `memory_limit`), and signatures are
+read from memory-mapped files a chunk at a time. What stays in memory is per
+document (a few int64 arrays: rank, site, hashes, union-find labels) or per
+verified near-duplicate pair (union-find over the pairs' nodes only).
+
+Why DuckDB: the group-bys here (band key -> rows, hash -> documents per site,
+distinct duplicate clusters per block cluster) are hash aggregations and
+joins that DuckDB runs in parallel and spills past its memory limit; Arrow's
+`Table.group_by` and Polars' eager group-by need the whole table in memory,
+and a home-made external sort would repeat what DuckDB does
+(benchmarks/README.md, "Corpus stage out of core", has the measurements).
+
+Row order never matters: documents are ranked by id, block nodes by hash, and
+every link goes from a group's smallest row, so the index is the same bytes
+whatever order pass 1 produced the fingerprints in.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from cleaner.dedup import banding
+from cleaner.dedup.normalize import site_hash
+from cleaner.dedup.params import DedupParams
+from cleaner.dedup.shards import sig_file
+
+log = logging.getLogger("cleaner")
+
+CHUNK_ROWS = 65_536  # signature rows per chunk (32 MiB at 128 permutations)
+PAIR_CHUNK = 16_384  # candidate pairs verified per chunk
+_EMPTY = 0xFFFFFFFF
+
+
+def connect(workdir: Path, memory_limit: str, threads: int | None):
+    """A DuckDB database file in `workdir`, spilling there past `memory_limit`."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET temp_directory = '{workdir / 'spill'}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET threads = {int(threads or max(1, min(4, os.cpu_count() or 1)))}")
+    return con
+
+
+def _batches(con, sql: str, size: int):
+    """The result of `sql` as Arrow record batches of up to `size` rows, streamed."""
+    relation = con.sql(sql)
+    if hasattr(relation, "to_arrow_reader"):  # duckdb >= 1.4
+        return relation.to_arrow_reader(size)
+    return relation.fetch_record_batch(size)
+
+
+def _id_key_array(ids: list[str]) -> np.ndarray:
+    import xxhash
+
+    return np.fromiter(
+        (xxhash.xxh3_64_intdigest(i.encode("utf-8", "surrogatepass")) for i in ids), dtype=np.uint64, count=len(ids)
+    )
+
+
+class _RowFile:
+    """Write a `.npy` array row chunk by row chunk (the shape is known up front)."""
+
+    def __init__(self, path: Path, rows: int, cols: int | None, dtype: str = "<u4"):
+        self.path, self.expected, self.written = path, rows, 0
+        self.file = path.open("wb")
+        shape = (rows,) if cols is None else (rows, cols)
+        np.lib.format.write_array_header_2_0(self.file, {"descr": dtype, "fortran_order": False, "shape": shape})
+
+    def write(self, rows: np.ndarray) -> None:
+        self.file.write(np.ascontiguousarray(rows).tobytes())
+        self.written += len(rows)
+
+    def close(self) -> None:
+        self.file.close()
+        if self.written != self.expected:
+            raise RuntimeError(f"{self.path}: wrote {self.written} rows, expected {self.expected}")
+
+
+def _gather(path: Path, num_perm: int, rows: np.ndarray) -> np.ndarray:
+    """Rows of a signature file; the mapping is dropped afterwards so its pages leave the RSS."""
+    sigs = _open_sigs(path, num_perm)
+    out = np.asarray(sigs[rows])
+    del sigs
+    return out
+
+
+def _open_sigs(path: Path, num_perm: int) -> np.ndarray:
+    if path.suffix == ".npy":
+        return np.load(path, mmap_mode="r")
+    return sig_file(path, num_perm)
+
+
+def similar_pairs(
+    con,
+    sigs_path: Path,
+    rows: np.ndarray,
+    threshold: float,
+    p: DedupParams,
+    *,
+    check: Callable | None = None,
+    keep_bands: Path | None = None,
+) -> np.ndarray:
+    """Verified near-duplicate pairs `(a, b)`, `a < b`, among signature `rows` of a file.
+
+    Band keys go into a DuckDB table; the group-by (band, key) links each
+    group's rows to its smallest row (as `banding.candidate_edges` does), the
+    pairs come back in chunks and are verified on the signatures (estimated
+    Jaccard >= `threshold`), then by `check` when given. With `keep_bands`,
+    the band keys are also saved there, sorted (`<name>_key.npy`, `<name>_row.npy`),
+    for streaming lookups.
+    """
+    bands, width = banding.optimal_bands(threshold, p.num_perm, p.false_positive_weight, p.false_negative_weight)
+    rows = np.asarray(rows, dtype=np.int64)
+    con.execute("CREATE OR REPLACE TABLE bk (band UTINYINT, key UBIGINT, row BIGINT)")
+    for start in range(0, len(rows), CHUNK_ROWS):
+        chunk = rows[start : start + CHUNK_ROWS]
+        keys = banding.band_keys(_gather(sigs_path, p.num_perm, chunk), bands, width)
+        table = pa.table(
+            {
+                "band": np.tile(np.arange(bands, dtype=np.uint8), len(chunk)),
+                "key": keys.ravel(),
+                "row": np.repeat(chunk, bands),
+            }
+        )
+        con.register("bk_chunk", table)
+        con.execute("INSERT INTO bk SELECT * FROM bk_chunk")
+        con.unregister("bk_chunk")
+    reader = _batches(
+        con,
+        """
+        WITH g AS (SELECT band, key, min(row) AS a FROM bk GROUP BY band, key HAVING count(*) > 1)
+        SELECT DISTINCT g.a AS a, bk.row AS b FROM bk JOIN g USING (band, key) WHERE bk.row <> g.a
+        """,
+        PAIR_CHUNK,
+    )
+    found = []
+    for batch in reader:
+        pairs = np.stack([batch.column(0).to_numpy(), batch.column(1).to_numpy()], axis=1).astype(np.int64)
+        sigs = _open_sigs(sigs_path, p.num_perm)
+        keep = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1) >= threshold
+        del sigs
+        pairs = pairs[keep]
+        if check is not None and len(pairs):
+            pairs = pairs[check(pairs)]
+        if len(pairs):
+            found.append(pairs)
+    if keep_bands is not None:
+        _save_bands(con, keep_bands, len(rows) * bands)
+    con.execute("DROP TABLE bk")
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(found), axis=0)
+
+
+def _save_bands(con, prefix: Path, count: int) -> None:
+    keys = _RowFile(prefix.with_name(prefix.name + "_key.npy"), count, None, "<u8")
+    rows = _RowFile(prefix.with_name(prefix.name + "_row.npy"), count, None, "<i8")
+    for batch in _batches(con, "SELECT key, row FROM bk ORDER BY key, row", CHUNK_ROWS):
+        keys.write(batch.column(0).to_numpy())
+        rows.write(batch.column(1).to_numpy())
+    keys.close()
+    rows.close()
+
+
+def build(
+    shards: Path,
+    out: Path,
+    p: DedupParams,
+    *,
+    workdir: Path,
+    memory_limit: str = "512MB",
+    threads: int | None = None,
+    verify: bool = False,
+    max_cluster: int = 1000,
+) -> dict[str, Any]:
+    """Build the index folder `out` (which must exist, empty) from the shard folder; return its stats.
+
+    `verify` (`--dup-verify`; the shards must hold shingle hashes) checks every
+    near-duplicate document pair that passed the signature test by the exact
+    Jaccard of its shingle sets. A duplicate or block cluster larger than
+    `max_cluster` is logged as a warning (a chain of near-duplicates can join
+    unrelated pages).
+    """
+    con = connect(workdir, memory_limit, threads)
+    try:
+        return _build(con, shards, out, p, verify, max_cluster, workdir)
+    finally:
+        con.close()
+
+
+def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_cluster: int, workdir: Path):
+    con.execute(f"CREATE VIEW docs AS SELECT * FROM read_parquet('{shards}/docs-*.parquet')")
+    con.execute(f"CREATE VIEW blocks AS SELECT * FROM read_parquet('{shards}/blocks-*.parquet')")
+    dupes = con.execute(
+        "SELECT doc_id FROM docs GROUP BY doc_id HAVING count(*) > 1 ORDER BY doc_id LIMIT 3"
+    ).fetchall()
+    if dupes:
+        raise ValueError(f"document ids must be unique; repeated: {', '.join(d for (d,) in dupes)}")
+
+    # 1. documents in canonical order (by id); sites numbered by name
+    con.execute(
+        """
+        CREATE TABLE d AS SELECT row_number() OVER (ORDER BY doc_id) - 1 AS rank, seq, doc_id,
+            dense_rank() OVER (ORDER BY site) - 1 AS site_idx, doc_hash, doc_shingles, has_sig FROM docs
+        """
+    )
+    cols = con.execute("SELECT seq, site_idx, doc_hash, has_sig FROM d ORDER BY rank").fetchnumpy()
+    n = len(cols["seq"])
+    seq_of_rank = np.asarray(cols["seq"], dtype=np.int64)
+    site_idx = np.asarray(cols["site_idx"], dtype=np.int64)
+    doc_hash = np.asarray(cols["doc_hash"], dtype=np.uint64)
+    has_sig = np.asarray(cols["has_sig"], dtype=bool)
+    del cols
+    site_names = [s for (s,) in con.execute("SELECT DISTINCT site FROM docs ORDER BY site").fetchall()]
+    site_keys = np.array([site_hash(s) for s in site_names], dtype=np.uint64)
+    doc_keys = _write_doc_ids(con, out)
+
+    # clean-text signatures in rank order
+    doc_sigs = out / "text_sig.npy"
+    writer = _RowFile(doc_sigs, n, p.num_perm)
+    for start in range(0, n, CHUNK_ROWS):
+        writer.write(_gather(shards / "doc_sigs.u32", p.num_perm, seq_of_rank[start : start + CHUNK_ROWS]))
+    writer.close()
+    check = ExactJaccard(shards, seq_of_rank, workdir / "content_rows.i64", p.dup_threshold) if verify else None
+    del seq_of_rank
+
+    # 2. block nodes: one per exact hash with a signature (by hash); near-duplicate nodes joined
+    con.execute(
+        """
+        CREATE TABLE nodes AS SELECT row_number() OVER (ORDER BY hash) - 1 AS node, hash, sig_row
+        FROM (SELECT hash, min(sig_row) AS sig_row FROM blocks WHERE sig_row >= 0 GROUP BY hash)
+        """
+    )
+    m = con.execute("SELECT count(*) FROM nodes").fetchall()[0][0]
+    node_sigs = out / "node_sig.npy"
+    writer = _RowFile(node_sigs, m, p.num_perm)
+    reader = _batches(con, "SELECT sig_row FROM nodes ORDER BY node", CHUNK_ROWS)
+    for batch in reader:
+        writer.write(_gather(shards / "block_sigs.u32", p.num_perm, batch.column(0).to_numpy()))
+    writer.close()
+    edges = similar_pairs(con, node_sigs, np.arange(m, dtype=np.int64), p.block_threshold, p)
+    nodes, roots = banding.sparse_components(edges)
+    merged = nodes != roots
+    con.register("merged", pa.table({"node": nodes[merged], "root": roots[merged]}))
+    con.execute(
+        """
+        CREATE TABLE hcluster AS SELECT n.hash AS hash, r.hash AS cluster
+        FROM merged m JOIN nodes n ON n.node = m.node JOIN nodes r ON r.node = m.root
+        """
+    )
+    con.unregister("merged")
+    del edges, nodes, roots, merged
+    con.execute(
+        """
+        CREATE TABLE b AS SELECT d.rank, d.site_idx, bl.hash, coalesce(h.cluster, bl.hash) AS cluster,
+            bl.kept, n.node, bl.shingles, bl.sig_row
+        FROM blocks bl JOIN d USING (seq) LEFT JOIN hcluster h USING (hash) LEFT JOIN nodes n USING (hash)
+        """
+    )
+
+    # 3. duplicate documents from the clean text: exact hash, then banded signatures
+    valid = np.flatnonzero(has_sig)
+    exact_edges = valid[banding.candidate_edges(doc_hash[valid, None])]
+    text_edges = similar_pairs(con, doc_sigs, valid, p.dup_threshold, p, check=_bind(check, "text"))
+    dc1 = banding.components(n, exact_edges, text_edges)
+
+    # 4. content signatures: kept long blocks outside the boilerplate candidates
+    _count_repeats(con, dc1, p)
+    content_sh = np.zeros(n, dtype=np.int64)
+    writer = _RowFile(out / "doc_sig.npy", n, p.num_perm)
+    _content_signatures(con, node_sigs, p, writer, content_sh, check)
+    writer.close()
+    cvalid = np.flatnonzero(content_sh >= p.min_content_shingles)
+    content_edges = similar_pairs(
+        con, out / "doc_sig.npy", cvalid, p.dup_threshold, p, check=_bind(check, "content"), keep_bands=out / "doc_band"
+    )
+    dc = banding.components(n, exact_edges, text_edges, content_edges)
+    del exact_edges, text_edges, content_edges, dc1
+
+    # 5. final counts over the final duplicate clusters
+    _count_repeats(con, dc, p)
+    stats = _write_outputs(con, out, p, n, dc, doc_hash, doc_keys, content_sh, site_idx, site_keys, max_cluster)
+    if check is not None:
+        stats["dup_verify_rejected"] = dict(check.rejected)
+    return stats
+
+
+def _bind(check: ExactJaccard | None, kind: str) -> Callable | None:
+    return None if check is None else (lambda pairs: check(pairs, kind))
+
+
+class ExactJaccard:
+    """`--dup-verify`: the exact Jaccard of candidate document pairs, from the shingle hashes pass 1 kept.
+
+    "text" pairs compare the documents' clean-text shingle sets; "content"
+    pairs the union of the shingles of their content blocks (kept, long, not
+    boilerplate candidates), as the content signatures were made. Memory: the
+    two documents of a pair at a time; the hashes stay in files.
+    """
+
+    def __init__(self, shards: Path, seq_of_rank: np.ndarray, content_rows: Path, threshold: float):
+        self.shards, self.seq, self.threshold = shards, seq_of_rank.copy(), threshold
+        self.content_rows = content_rows
+        self.content_file = content_rows.open("wb")
+        self.content_count = np.zeros(len(seq_of_rank), dtype=np.int64)
+        self.content_off: np.ndarray | None = None
+        self.rejected = {"text": 0, "content": 0}
+
+    def add_content(self, ranks: np.ndarray, sig_rows: np.ndarray) -> None:
+        """Record content blocks (their `sig_row`), in rank order, while content signatures are made."""
+        self.content_file.write(np.ascontiguousarray(sig_rows, dtype=np.int64).tobytes())
+        np.add.at(self.content_count, ranks, 1)
+
+    def _array(self, name: str, dtype) -> np.ndarray:
+        path = self.shards / name if not name.endswith(".i64") else self.content_rows
+        if not path.exists() or not path.stat().st_size:
+            return np.empty(0, dtype=dtype)
+        return np.memmap(path, dtype=dtype, mode="r")
+
+    def _sets(self, kind: str, ranks: np.ndarray) -> list[np.ndarray]:
+        if kind == "text":
+            off, hashes = self._array("doc_shingles.off", np.int64), self._array("doc_shingles.u32", np.uint32)
+            return [np.unique(hashes[off[s] : off[s + 1]]) for s in self.seq[ranks].tolist()]
+        if self.content_off is None:
+            self.content_file.close()
+            self.content_off = np.concatenate(([0], np.cumsum(self.content_count)))
+        rows = self._array("content_rows.i64", np.int64)
+        off, hashes = self._array("block_shingles.off", np.int64), self._array("block_shingles.u32", np.uint32)
+        out = []
+        for r in ranks.tolist():
+            parts = [hashes[off[k] : off[k + 1]] for k in rows[self.content_off[r] : self.content_off[r + 1]].tolist()]
+            out.append(np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.uint32))
+        return out
+
+    def similarity(self, pairs: np.ndarray, kind: str) -> np.ndarray:
+        """Exact Jaccard of each pair's shingle sets (1.0 for two empty sets)."""
+        left, right = self._sets(kind, pairs[:, 0]), self._sets(kind, pairs[:, 1])
+        out = np.empty(len(pairs))
+        for k, (a, b) in enumerate(zip(left, right, strict=True)):
+            inter = len(np.intersect1d(a, b, assume_unique=True))
+            union = len(a) + len(b) - inter
+            out[k] = inter / union if union else 1.0
+        return out
+
+    def __call__(self, pairs: np.ndarray, kind: str) -> np.ndarray:
+        keep = self.similarity(pairs, kind) >= self.threshold
+        self.rejected[kind] += int((~keep).sum())
+        return keep
+
+
+def _write_doc_ids(con, out: Path) -> np.ndarray:
+    """Stream the ids in rank order into `doc_ids.arrow`; return their stable 64-bit keys."""
+    import pyarrow.ipc as ipc
+
+    keys = []
+    schema = pa.schema([("doc_id", pa.string())])
+    with ipc.new_file(str(out / "doc_ids.arrow"), schema) as sink:
+        for batch in _batches(con, "SELECT doc_id FROM d ORDER BY rank", CHUNK_ROWS):
+            column = batch.column(0).cast(pa.string())
+            sink.write_batch(pa.record_batch([column], schema=schema))
+            keys.append(_id_key_array(column.to_pylist()))
+    return np.concatenate(keys) if keys else np.empty(0, np.uint64)
+
+
+def _count_repeats(con, dc: np.ndarray, p: DedupParams) -> None:
+    """Distinct duplicate clusters per (block cluster, site) and per block cluster; boilerplate pairs."""
+    con.register("dcmap", pa.table({"rank": np.arange(len(dc), dtype=np.int64), "dc": dc.astype(np.int64)}))
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE bd AS SELECT DISTINCT b.cluster, b.site_idx, dcmap.dc
+        FROM b JOIN dcmap USING (rank)
+        """
+    )
+    con.unregister("dcmap")
+    con.execute("CREATE OR REPLACE TABLE sc AS SELECT cluster, site_idx, count(*) AS c FROM bd GROUP BY ALL")
+    con.execute("CREATE OR REPLACE TABLE cc AS SELECT cluster, count(DISTINCT dc) AS c FROM bd GROUP BY ALL")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE bpc AS SELECT sc.cluster, sc.site_idx, sc.c AS site_count, cc.c AS corpus_count
+        FROM sc JOIN cc USING (cluster)
+        WHERE sc.c >= {int(p.repeat_min_docs)} OR cc.c >= {int(p.repeat_min_docs_corpus)}
+        """
+    )
+    con.execute("DROP TABLE bd")
+
+
+def _content_signatures(
+    con, node_sigs: Path, p: DedupParams, writer: _RowFile, content_sh: np.ndarray, check: ExactJaccard | None
+) -> None:
+    """Per document (rank order), the minimum of its kept, non-boilerplate long blocks' signatures."""
+    empty = np.full((1, p.num_perm), _EMPTY, dtype=np.uint32)
+    reader = _batches(
+        con,
+        """
+        SELECT b.rank, b.node, b.shingles, b.sig_row FROM b LEFT JOIN bpc USING (cluster, site_idx)
+        WHERE b.kept AND b.node IS NOT NULL AND bpc.cluster IS NULL ORDER BY b.rank
+        """,
+        CHUNK_ROWS,
+    )
+    next_rank = 0  # documents before this one are written
+    carry: tuple[int, np.ndarray] | None = None  # the last document of a chunk may go on in the next
+    for batch in reader:
+        ranks = batch.column(0).to_numpy()
+        sigs = _gather(node_sigs, p.num_perm, batch.column(1).to_numpy())
+        np.add.at(content_sh, ranks, batch.column(2).to_numpy())
+        if check is not None:
+            check.add_content(ranks, batch.column(3).to_numpy())
+        starts = np.flatnonzero(np.r_[True, ranks[1:] != ranks[:-1]])
+        mins = np.minimum.reduceat(sigs, starts, axis=0)
+        doc_ranks = ranks[starts]
+        if carry is not None and carry[0] == doc_ranks[0]:
+            mins[0] = np.minimum(mins[0], carry[1])
+        elif carry is not None:
+            next_rank = _write_until(writer, next_rank, carry[0], empty)
+            writer.write(carry[1][None, :])
+            next_rank += 1
+        for rank, sig in zip(doc_ranks[:-1].tolist(), mins[:-1], strict=True):
+            next_rank = _write_until(writer, next_rank, rank, empty)
+            writer.write(sig[None, :])
+            next_rank += 1
+        carry = (int(doc_ranks[-1]), mins[-1].copy())
+    if carry is not None:
+        next_rank = _write_until(writer, next_rank, carry[0], empty)
+        writer.write(carry[1][None, :])
+        next_rank += 1
+    _write_until(writer, next_rank, writer.expected, empty)
+
+
+def _write_until(writer: _RowFile, start: int, stop: int, empty: np.ndarray) -> int:
+    """Write empty signatures for ranks `start..stop-1` (documents without content)."""
+    while start < stop:
+        count = min(stop - start, CHUNK_ROWS)
+        writer.write(np.broadcast_to(empty, (count, empty.shape[1])))
+        start += count
+    return stop
+
+
+def _write_outputs(
+    con, out, p, n, dc, doc_hash, doc_keys, content_sh, site_idx, site_keys, max_cluster
+) -> dict[str, Any]:
+    from cleaner.dedup.index import pair_key
+
+    con.execute("CREATE TABLE bpclusters AS SELECT DISTINCT cluster FROM bpc")
+    member = con.execute(
+        """
+        SELECT hash, any_value(cluster) AS cluster FROM b SEMI JOIN bpclusters USING (cluster)
+        GROUP BY hash ORDER BY hash
+        """
+    ).fetchnumpy()
+    site_rows = con.execute(
+        f"SELECT cluster, site_idx, site_count FROM bpc WHERE site_count >= {int(p.repeat_min_docs)}"
+    ).fetchnumpy()
+    keys = pair_key(site_keys[np.asarray(site_rows["site_idx"], dtype=np.int64)], site_rows["cluster"])
+    site_key, first_site = np.unique(keys, return_index=True)
+    corpus = con.execute(
+        f"SELECT cluster, max(corpus_count) AS c FROM bpc WHERE corpus_count >= {int(p.repeat_min_docs_corpus)} "
+        "GROUP BY cluster ORDER BY cluster"
+    ).fetchnumpy()
+    bp_nodes = con.execute(
+        """
+        SELECT n.node, coalesce(h.cluster, n.hash) AS cluster FROM nodes n LEFT JOIN hcluster h USING (hash)
+        WHERE coalesce(h.cluster, n.hash) IN (SELECT cluster FROM bpclusters) ORDER BY n.node
+        """
+    ).fetchnumpy()
+    bp_sig = _gather(out / "node_sig.npy", p.num_perm, np.asarray(bp_nodes["node"], dtype=np.int64))
+
+    sizes = np.bincount(dc, minlength=n)
+    in_dup = sizes[dc] > 1
+    dup_rank = np.zeros(n, dtype=np.int64)
+    if in_dup.any():
+        o = np.lexsort((np.arange(n), dc))
+        dsorted = dc[o]
+        starts = np.r_[True, dsorted[1:] != dsorted[:-1]]
+        group_start = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+        dup_rank[o] = np.arange(n) - group_start
+    order = np.argsort(doc_keys, kind="stable")
+    by_hash = np.argsort(doc_hash, kind="stable")
+    arrays = {
+        "doc_hash_sorted": doc_hash[by_hash],
+        "doc_hash_rank": by_hash.astype(np.int64),
+        "doc_keys": doc_keys,
+        "doc_keys_sorted": doc_keys[order],
+        "doc_keys_rank": order.astype(np.int64),
+        "doc_hash": doc_hash,
+        "dup_root": np.where(in_dup, dc, -1),
+        "dup_rank": np.where(in_dup, dup_rank, -1),
+        "doc_sig_ok": content_sh >= p.min_content_shingles,
+        "member_hash": np.asarray(member["hash"], dtype=np.uint64),
+        "member_cluster": np.asarray(member["cluster"], dtype=np.uint64),
+        "site_key": site_key,
+        "site_count": np.asarray(site_rows["site_count"], dtype=np.int64)[first_site],
+        "corpus_key": np.asarray(corpus["cluster"], dtype=np.uint64),
+        "corpus_count": np.asarray(corpus["c"], dtype=np.int64),
+        "bp_sig": bp_sig,
+        "bp_sig_cluster": np.asarray(bp_nodes["cluster"], dtype=np.uint64),
+    }
+    for name, array in arrays.items():
+        np.save(out / f"{name}.npy", array)
+    (out / "text_sig.npy").unlink()  # only the content signatures are kept for streaming lookups
+    (out / "node_sig.npy").unlink()
+
+    counts = con.execute(
+        """
+        SELECT (SELECT count(*) FROM b), (SELECT count(DISTINCT hash) FROM b), (SELECT count(node) FROM b),
+            (SELECT count(DISTINCT cluster) FROM b), (SELECT count(*) FROM bpclusters),
+            (SELECT count(*) FROM b SEMI JOIN bpc USING (cluster, site_idx))
+        """
+    ).fetchall()[0]
+    blocks, unique_blocks, long_blocks, block_clusters, bp_clusters, bp_blocks = (int(c) for c in counts)
+    stats = {
+        "documents": n,
+        "sites": int(site_idx.max()) + 1 if n else 0,
+        "blocks": blocks,
+        "unique_blocks": unique_blocks,
+        "long_blocks": long_blocks,
+        "block_clusters": block_clusters,
+        "boilerplate_clusters": bp_clusters,
+        "boilerplate_blocks": bp_blocks,
+        "duplicate_documents": int(in_dup.sum()),
+        "duplicate_clusters": int(((sizes > 1) & (np.arange(n) == dc)).sum()) if n else 0,
+        "largest_duplicate_clusters": _largest_duplicates(out, sizes),
+        "largest_block_clusters": _largest_blocks(con),
+    }
+    for kind, rows in (("duplicate", stats["largest_duplicate_clusters"]), ("block", stats["largest_block_clusters"])):
+        for row in rows:
+            if row["size"] > max_cluster:
+                log.warning(
+                    "%s cluster %s has %d members (more than %d): check it is not a chain of unrelated pages",
+                    kind, row["cluster"], row["size"], max_cluster,
+                )  # fmt: skip
+    (out / "stats.json").write_text(json.dumps(stats, sort_keys=True), encoding="utf-8")
+    return stats
+
+
+def _largest_duplicates(out: Path, sizes: np.ndarray, top: int = 5) -> list[dict[str, Any]]:
+    import pyarrow.ipc as ipc
+
+    if not len(sizes) or sizes.max() < 2:
+        return []
+    ranks = np.lexsort((np.arange(len(sizes)), -sizes))[:top]
+    ranks = ranks[sizes[ranks] > 1]
+    with pa.memory_map(str(out / "doc_ids.arrow")) as source:
+        ids = ipc.open_file(source).read_all().column(0)
+        return [{"cluster": ids[int(r)].as_py(), "size": int(sizes[r])} for r in ranks]
+
+
+def _largest_blocks(con, top: int = 5) -> list[dict[str, Any]]:
+    rows = con.execute(
+        f"SELECT cluster, count(*) + 1 AS size FROM hcluster GROUP BY cluster ORDER BY size DESC, cluster LIMIT {top}"
+    ).fetchall()
+    return [{"cluster": f"{int(c):016x}", "size": int(s)} for c, s in rows]
