@@ -48,8 +48,9 @@ class SitePages:
 
 
 def site_key(doc: Document, argument: str, ruleset: RuleSet) -> tuple[str, bool]:
-    """The site a page counts under: its URL's host, else the site of a pack detected in it, else the
-    first folder under the input argument it was found in (else the argument's own name).
+    """The site a page counts under: its URL's host, else the site of a pack detected in it, else its
+    first folder under the input argument (`Document.folder`, as the corpus stage's `--site-key folder`),
+    else the argument's own name without extensions (a file given directly, or one at the folder's top).
 
     Returns (key, whether it came from a URL). Never reads the page's text except for `detect`.
     """
@@ -59,15 +60,9 @@ def site_key(doc: Document, argument: str, ruleset: RuleSet) -> tuple[str, bool]
     for pack in ruleset.select(doc):
         if not pack.always and pack.site:
             return pack.site, False
-    source = PurePosixPath(doc.source.replace(os.sep, "/"))
-    base = PurePosixPath(argument.replace(os.sep, "/"))
-    try:
-        parts = source.relative_to(base).parts
-    except ValueError:
-        parts = ()
-    if len(parts) > 1:
-        return parts[0], False
-    name = base.name or str(base)
+    if doc.folder:
+        return doc.folder, False
+    name = PurePosixPath(argument.replace(os.sep, "/").rstrip("/")).name or argument
     return name.split(".", 1)[0] or name, False
 
 
