@@ -85,7 +85,7 @@ class DedupParams:
 
 # -- MinHash permutations and LSH banding, computed here (numpy only) ---------
 #
-# Both reproduce datasketch bit for bit (tests/test_fingerprint.py compares them), so signatures and
+# Both reproduce datasketch bit for bit (tests/test_dedup_params.py compares them), so signatures and
 # saved indexes stay compatible, without importing datasketch and, through it, scipy at run time.
 
 # Gauss-Legendre nodes: exact for polynomials up to degree 2 * 96 - 1, and the banding curves have degree
