@@ -297,7 +297,8 @@ def measure(bench: Bench, inputs: dict[str, dict], timeout: float) -> dict:
     if bench.input not in inputs:
         return {"error": "no input"}
     with tempfile.TemporaryDirectory(prefix="cleaner-tp-") as tmp:
-        measured = run_measured(_command(bench, inputs, Path(tmp)), cwd=REPO, timeout=timeout)
+        # another tree runs from its own folder: `python -m` puts the working directory first on sys.path
+        measured = run_measured(_command(bench, inputs, Path(tmp)), cwd=bench.tree or REPO, timeout=timeout)
     if measured.seconds is None:
         return {"error": measured.error}
     n, size = inputs[bench.input]["pages"], inputs[bench.input]["bytes"]
