@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -155,17 +156,13 @@ HTML = (
 
 
 def test_a_stalled_extraction_is_reported_and_the_run_goes_on(tmp_path, monkeypatch):
-    import trafilatura
+    """The watchdog kills and replaces an extraction process stuck where SIGALRM cannot reach."""
+    import sys
 
-    real = trafilatura.bare_extraction
+    from cleaner.extract.watchdog import Watchdog
 
-    def stalls_on_marked_pages(content, *args, **kwargs):
-        if "STALL" in str(content):
-            while True:
-                pass
-        return real(content, *args, **kwargs)
-
-    monkeypatch.setattr("trafilatura.bare_extraction", stalls_on_marked_pages)
+    helper = Path(__file__).resolve().parent / "_hanging_extractor.py"
+    monkeypatch.setattr(Watchdog, "command", (sys.executable, str(helper)))
     corpus = make_corpus(tmp_path / "in", 2)
     (corpus / "good.html").write_text(HTML, encoding="utf-8")
     (corpus / "stall.html").write_text(HTML.replace("harbour", "STALL harbour"), encoding="utf-8")
