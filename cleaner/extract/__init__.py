@@ -254,6 +254,8 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         yield
         return
 
+    assert seconds is not None
+
     def on_alarm(signum, frame):
         raise ExtractionTimeout(f"exceeded {seconds:g} s")
 

@@ -93,9 +93,10 @@ def paragraphs(
     if result is None:
         return None, PageInfo()
     info = from_trafilatura(result)
-    if getattr(result, "body", None) is None:
+    body = getattr(result, "body", None)
+    if body is None:
         return None, info
-    return body_paragraphs(result.body), info
+    return body_paragraphs(body), info
 
 
 # Elements of trafilatura's output tree that start a new paragraph.

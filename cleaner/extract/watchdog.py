@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from cleaner.document import Document, Page
 from cleaner.errors import InputError
@@ -52,7 +52,7 @@ class Watchdog:
         if command is not None:
             self.command = command
         self.timeout = timeout
-        self.child: subprocess.Popen | None = None
+        self.child: subprocess.Popen[bytes] | None = None
         self.restarts = 0
 
     def document(self, page: Page, *, site: str | None = None) -> Document:
@@ -92,7 +92,7 @@ class Watchdog:
                 child.kill()
                 child.wait()
 
-    def _child(self) -> subprocess.Popen:
+    def _child(self) -> subprocess.Popen[bytes]:
         if self.child is None or self.child.poll() is not None:
             root = str(Path(__file__).resolve().parents[2])
             env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH")))))
@@ -135,7 +135,7 @@ def _exit_reason(code: int | None) -> str:
     return f"exit status {code}"
 
 
-def _send(stream: BinaryIO | None, payload: bytes) -> None:
+def _send(stream: IO[bytes] | None, payload: bytes) -> None:
     if stream is None:
         raise OSError("no pipe to the extraction process")
     stream.write(_HEADER.pack(len(payload)))
@@ -143,7 +143,7 @@ def _send(stream: BinaryIO | None, payload: bytes) -> None:
     stream.flush()
 
 
-def _receive(stream: BinaryIO | None, *, deadline: float | None = None) -> bytes:
+def _receive(stream: IO[bytes] | None, *, deadline: float | None = None) -> bytes:
     if stream is None:
         raise OSError("no pipe from the extraction process")
     header = _read_exactly(stream, _HEADER.size, deadline)
@@ -151,7 +151,7 @@ def _receive(stream: BinaryIO | None, *, deadline: float | None = None) -> bytes
     return _read_exactly(stream, size, deadline)
 
 
-def _read_exactly(stream: BinaryIO, size: int, deadline: float | None) -> bytes:
+def _read_exactly(stream: IO[bytes], size: int, deadline: float | None) -> bytes:
     fd = stream.fileno()
     chunks, left = [], size
     while left:
@@ -167,7 +167,7 @@ def _read_exactly(stream: BinaryIO, size: int, deadline: float | None) -> bytes:
     return b"".join(chunks)
 
 
-def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
+def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The child's loop: read the setup, then extract each page sent until the pipe closes."""
     from cleaner.errors import CleanerError
     from cleaner.extract import RESET_EVERY, NoMainText, reset_extraction_caches, to_document, warm_up
