@@ -109,22 +109,23 @@ CONTAINER_TAGS = frozenset({"div", "section", "article", "main", "td", "body"})
 #: elements whose class/id/role are read (inline elements are not: cheaper, and rarely telling)
 ATTR_TAGS = CONTAINER_TAGS | frozenset({"nav", "aside", "header", "footer", "ul", "ol", "li", "form", "p", "table"})
 
-# Boilerplate words in class, id and role values: the token is the prefix matched ("comment" for
-# "comments", "comment-list"). Word boundaries are non-letters, so "ad" matches "ad-slot" and not
-# "header", "read" or "shadow".
+# Boilerplate words in class, id and role values: the first group matches a word's start ("comment"
+# for "comments", "comment-list", "sharedaddy"), the second whole words only, so "ad" matches
+# "ad-slot" and not "header", "read" or "shadow". Word boundaries are non-letters.
 _BOILERPLATE = re.compile(
-    r"(?<![a-z])(nav(?:bar|igation)?|menu|footer|sidebar|side-bar|related|recommend|comment|share|sharing"
-    r"|social|newsletter|subscri|promo|ads?|advert|sponsor|banner|breadcrumb|cookie|widget|popup|modal"
-    r"|masthead|toolbar|pagination|pager|tags?|skip|disqus|outbrain|taboola|trending|popular|most-read"
-    r"|more-stories|read-more|footnote-nav|login|signup|author-bio|bio)(?![a-z])"
+    r"(?<![a-z])(?:(nav|menu|footer|sidebar|related|recommend|comment|shar|social|newsletter|subscri|promo|advert"
+    r"|sponsor|banner|breadcrumb|cookie|widget|popup|modal|masthead|toolbar|paginat|trending|popular|disqus"
+    r"|outbrain|taboola|login|signup)[a-z]*|(ads?|tags?|skip|pager|side-bar|most-read|more-stories|read-more"
+    r"|author-bio|bio))(?![a-z])"
 )
 _TOKEN_NAMES = {
-    "navbar": "nav",
-    "navigation": "nav",
-    "side-bar": "sidebar",
+    "shar": "share",
+    "paginat": "pagination",
     "ads": "ad",
     "tags": "tag",
+    "side-bar": "sidebar",
     "bio": "author-bio",
+    "pager": "pagination",
 }
 # Words that name the article body itself (a small bonus when choosing the container).
 _CONTENT = re.compile(r"(?<![a-z])(article|story|entry|post|content|main|body|text)(?![a-z])")
@@ -142,7 +143,7 @@ def token_of(value: str) -> tuple[str, ...]:
     ()
     """
     found = _BOILERPLATE.findall(value.lower().replace("_", "-"))
-    return tuple(dict.fromkeys(_TOKEN_NAMES.get(t, t) for t in found))
+    return tuple(dict.fromkeys(_TOKEN_NAMES.get(t, t) for pair in found for t in pair if t))
 
 
 @dataclass(slots=True)

@@ -33,6 +33,8 @@ from cleaner.errors import InputError
 _HEADER = struct.Struct("<Q")
 #: seconds a child gets beyond the time limit before it is killed (its own SIGALRM fires first)
 GRACE = 1.0
+#: environment variable naming another child script (a test's hanging extractor)
+CHILD_ENV = "CLEANER_EXTRACT_CHILD"
 #: seconds a new child may take to start (imports, warm-up) before it counts as broken
 STARTUP = 120.0
 
@@ -42,15 +44,15 @@ class Watchdog:
 
     `settings` are the keyword arguments of `to_document` (extractor, options) and `ruleset` the
     packs for ``prune_xpath``; `timeout` the per-page limit in seconds (> 0); `command` starts the
-    child (tests start one that hangs).
+    child: by default this module, or the Python script named by the `CHILD_ENV` environment
+    variable (tests start one that hangs; the variable reaches pool workers however they start).
     """
-
-    command: tuple[str, ...] = (sys.executable, "-m", "cleaner.extract.watchdog")
 
     def __init__(self, ruleset: Any, timeout: float, *, command: tuple[str, ...] | None = None, **settings: Any):
         self.setup = pickle.dumps((ruleset, timeout, settings), protocol=pickle.HIGHEST_PROTOCOL)
-        if command is not None:
-            self.command = command
+        script = os.environ.get(CHILD_ENV)
+        default = (sys.executable, script) if script else (sys.executable, "-m", "cleaner.extract.watchdog")
+        self.command = command or default
         self.timeout = timeout
         self.child: subprocess.Popen[bytes] | None = None
         self.restarts = 0
