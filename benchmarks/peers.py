@@ -114,21 +114,24 @@ def _cleaner_dump() -> CleanFn:
     return lambda text, url=None: cleaner.clean_text(text, url=url).text
 
 
-def _cleaner_html() -> CleanFn:
-    """cleaner's HTML path as the engine runs it: `Pipeline.document` (trafilatura blocks,
-    the packs' XPath pruning), then the per-document stages."""
-    from cleaner.config import Config
-    from cleaner.document import Page
-    from cleaner.pipeline import Pipeline
+def _cleaner_html(extractor: str) -> Callable[[], CleanFn]:
+    """cleaner's HTML path as the engine runs it: `Pipeline.document` (the chosen extractor, the
+    packs' XPath pruning, the extraction watchdog), then the per-document stages."""
 
-    config = Config()
-    pipeline = Pipeline.from_config(config)
+    def make() -> CleanFn:
+        from cleaner.config import Config
+        from cleaner.document import Page
+        from cleaner.pipeline import Pipeline
 
-    def run(html: str, url: str | None = None) -> str:
-        page = Page(id="page", source="<html>", content=html, kind="html", url=url)
-        return pipeline.clean(pipeline.document(page)).text
+        pipeline = Pipeline.from_config(Config(extractor=extractor))
 
-    return run
+        def run(html: str, url: str | None = None) -> str:
+            page = Page(id="page", source="<html>", content=html, kind="html", url=url)
+            return pipeline.clean(pipeline.document(page)).text
+
+        return run
+
+    return make
 
 
 SYSTEMS: list[System] = [
@@ -140,7 +143,10 @@ SYSTEMS: list[System] = [
     System("jusText (English)", "html", _justext, ("justext",)),
     System("resiliparse main_content", "html", _resiliparse, ("resiliparse",)),
     System("trafilatura extract()", "html", _trafilatura, ("trafilatura",)),
-    System("cleaner HTML (extract + stages)", "html", _cleaner_html, ("cleaner", "cleaner.extract")),
+    System("cleaner HTML (dom extractor + stages)", "html", _cleaner_html("dom"), ("cleaner", "cleaner.extract")),
+    System(
+        "cleaner HTML --extractor trafilatura", "html", _cleaner_html("trafilatura"), ("cleaner", "cleaner.extract")
+    ),
 ]
 
 

@@ -55,6 +55,7 @@ class Row:
     system: str
     input: str
     scores: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)  # group -> [(p, r, f1)]
+    by_page: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # dev page id -> (p, r, f1)
     seconds: float = 0.0
     timed_pages: int = 0
     note: str = ""
@@ -157,7 +158,10 @@ def run_system(system: peers.System, pages: list[Page], bow_prf) -> Row:
         if page.group != "seeds":
             row.seconds += elapsed
             row.timed_pages += 1
-        row.scores.setdefault(page.group, []).append(bow_prf(out, page.gold))
+        score = bow_prf(out, page.gold)
+        row.scores.setdefault(page.group, []).append(score)
+        if page.group != "seeds":
+            row.by_page[page.id] = score
     return row
 
 
@@ -183,10 +187,31 @@ def run_engine(pages: list[Page], bow_prf) -> Row:
         table = pq.read_table(target, columns=["id", "text"]).to_pydict()
     texts = dict(zip(table["id"], table["text"], strict=True))
     for p in dev:
-        row.scores.setdefault(p.group, []).append(bow_prf(texts.get(p.id) or "", p.gold))
+        score = bow_prf(texts.get(p.id) or "", p.gold)
+        row.scores.setdefault(p.group, []).append(score)
+        row.by_page[p.id] = score
     if summary.failed:
         row.note = f"{summary.failed} pages failed"
     return row
+
+
+#: a page is catastrophic for a system when it keeps under this share of the gold words ...
+CATASTROPHIC_RECALL = 0.5
+#: ... while trafilatura alone keeps more than this share
+REFERENCE_RECALL = 0.9
+REFERENCE_ROW = "trafilatura extract()"
+
+
+def catastrophic(row: Row, reference: Row | None) -> list[str] | None:
+    """Dev pages where `row` keeps under half the gold words while trafilatura keeps over 90%
+    (None without a trafilatura row to compare with)."""
+    if reference is None or not reference.by_page or not row.by_page:
+        return None
+    return sorted(
+        pid
+        for pid, (_, recall, _) in row.by_page.items()
+        if recall < CATASTROPHIC_RECALL and reference.by_page.get(pid, (0, 0, 0))[1] > REFERENCE_RECALL
+    )
 
 
 def fmt(summary: dict[str, float] | None, keys=("F1", "P", "R")) -> str:
@@ -198,20 +223,25 @@ def fmt(summary: dict[str, float] | None, keys=("F1", "P", "R")) -> str:
 def markdown(rows: list[Row], counts: dict[str, int]) -> str:
     head = (
         f"| system | input | F1 | P | R | aeb F1 | aeb P | aeb R | l3s F1 | l3s P | l3s R "
-        f"| seeds F1 | seeds P | seeds R | pages/s |\n|{'---|' * 15}"
+        f"| seeds F1 | seeds P | seeds R | catastrophic | pages/s |\n|{'---|' * 16}"
     )
     lines = [head]
+    reference = next((r for r in rows if r.system == REFERENCE_ROW), None)
     for row in rows:
+        bad = catastrophic(row, reference)
         rate = row.pages_per_s() if row.system != "nothing removed" else None
         lines.append(
             f"| {row.system} | {row.input} | {fmt(row.summary(('aeb', 'l3s')))} | {fmt(row.summary(('aeb',)))} "
             f"| {fmt(row.summary(('l3s',)))} | {fmt(row.summary(('seeds',)))} "
-            f"| {f'{rate:,.0f}' if rate else '–'} |" + (f" {row.note}" if row.note else "")
+            f"| {'–' if bad is None else len(bad)} | {f'{rate:,.0f}' if rate else '–'} |"
+            + (f" {row.note}" if row.note else "")
         )
     lines.append("")
     lines.append(
         f"Pages: {counts.get('aeb', 0)} aeb + {counts.get('l3s', 0)} l3s dev pages, {counts.get('seeds', 0)} seeds "
-        "(dump only). F1/P/R: mean over pages of the scorer's bag-of-words figures."
+        "(dump only). F1/P/R: mean over pages of the scorer's bag-of-words figures. catastrophic: dev pages "
+        f"where the system keeps under {CATASTROPHIC_RECALL:.0%} of the gold words while trafilatura alone keeps "
+        f"over {REFERENCE_RECALL:.0%}."
     )
     return "\n".join(lines)
 
@@ -305,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
                 "l3s": r.summary(("l3s",)),
                 "seeds": r.summary(("seeds",)),
                 "pages_per_s": r.pages_per_s(),
+                "catastrophic": catastrophic(r, next((x for x in rows if x.system == REFERENCE_ROW), None)),
+                "by_page": r.by_page,
                 "note": r.note,
             }
             for r in rows

@@ -39,6 +39,12 @@ def _output_formats() -> tuple[str, ...]:
     return tuple(OUTPUT_FORMATS)
 
 
+def _extractors() -> tuple[str, ...]:
+    from cleaner.extract import EXTRACTORS
+
+    return EXTRACTORS
+
+
 def setting(default: Any = None, *, help: str, commands: frozenset[str] = _ALL, **cli: Any) -> Any:
     """A Config field with its flag's description (`cli`: metavar, choices, short, flag)."""
     meta = {"help": help, "commands": commands, **cli}
@@ -100,6 +106,11 @@ class Config:
     )
     max_line_chars: int = setting(
         1 << 20, help="report and skip a text page with a line over N characters (default 1 MiB)", metavar="N"
+    )
+    extractor: str = setting(
+        "dom",
+        help="HTML extractor: dom (blocks with markup features, metadata from the page; default) or trafilatura",
+        choices=_extractors,
     )
     extract_timeout: float = setting(
         5.0, help="per-page HTML extraction limit in seconds, 0 for none (default 5)", metavar="S"

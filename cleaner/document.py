@@ -33,19 +33,79 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class Markup:
+    """Where an HTML block sat in the DOM: what markup-aware heuristics read (None on dumps).
+
+    `tag` is the paragraph-level element the text belongs to (``p``, ``li``, ``h2``, ``td``,
+    ``div``...); `heading` its level (1-6, 0 when not a heading); `in_list` / `in_table` say it
+    is inside a list item or a table cell; `depth` is its element depth; `link_density` the
+    share of its characters inside links; `group` numbers the list or table holding it (-1 when
+    none), so a list's items can be judged together; `tokens` the boilerplate words (nav, menu,
+    footer, related, comment, share...) of its ancestors' tag, class, id and role, counted only
+    below the article container when it is inside one; `in_article` whether it is inside the
+    page's article container (None when the page has none).
+    """
+
+    tag: str
+    heading: int = 0
+    in_list: bool = False
+    in_table: bool = False
+    depth: int = 0
+    link_density: float = 0.0
+    group: int = -1
+    tokens: tuple[str, ...] = ()
+    in_article: bool | None = None
+
+    def __reduce__(self):
+        return (
+            Markup,
+            (
+                self.tag,
+                self.heading,
+                self.in_list,
+                self.in_table,
+                self.depth,
+                self.link_density,
+                self.group,
+                self.tokens,
+                self.in_article,
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """What a page says about itself: headline, author, publication date, site name (each may be None)."""
+
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    sitename: str | None = None
+
+    def __reduce__(self):
+        return (PageInfo, (self.title, self.author, self.date, self.sitename))
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"title": self.title, "author": self.author, "date": self.date, "sitename": self.sitename}
+
+
+@dataclass(frozen=True, slots=True)
 class Block:
     """One paragraph of a page: a non-blank line of a dump, or an extracted paragraph.
 
     `index` is the position among the document's blocks; `line` the 1-based
-    line number in the source text (for HTML, the paragraph number).
+    line number in the source text (for HTML, the paragraph number); `markup`
+    its place in the DOM for blocks extracted from HTML by the DOM extractor
+    (None on dumps and with ``--extractor trafilatura``).
     """
 
     index: int
     line: int
     text: str
+    markup: Markup | None = None
 
     def __reduce__(self):
-        return (Block, (self.index, self.line, self.text))
+        return (Block, (self.index, self.line, self.text, self.markup))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +183,7 @@ class Document:
     packs: tuple[str, ...] = ()
     dup_cluster: str | None = None
     dup_rank: int | None = None
+    info: PageInfo | None = None
     _whole: set[int] = field(default_factory=set, repr=False)
     _spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
 
@@ -137,6 +198,7 @@ class Document:
         site: str | None = None,
         metadata: dict[str, Any] | None = None,
         blocks: list[Block] | None = None,
+        info: PageInfo | None = None,
     ) -> Document:
         """Make a document; blocks default to the dump's lines (`split_blocks`)."""
         return cls(
@@ -147,6 +209,7 @@ class Document:
             site=site,
             blocks=split_blocks(text) if blocks is None else blocks,
             metadata=dict(metadata or {}),
+            info=info,
         )
 
     def is_removed(self, index: int) -> bool:
@@ -222,7 +285,7 @@ class Document:
                 positions = [i for i, gone in enumerate(cut) if not gone]
             if block.index in self.protected:
                 protected.add(len(blocks))
-            blocks.append(Block(len(blocks), block.line, text))
+            blocks.append(Block(len(blocks), block.line, text, block.markup))
             origin.append((block.index, positions))
         view = Document(
             id=self.id,
@@ -282,6 +345,7 @@ class Result:
     metadata: dict[str, Any] = field(default_factory=dict)
     dup_cluster: str | None = None
     dup_rank: int | None = None
+    info: PageInfo | None = None
 
     @property
     def clean_chars(self) -> int:
@@ -301,4 +365,5 @@ class Result:
             metadata=doc.metadata,
             dup_cluster=doc.dup_cluster,
             dup_rank=doc.dup_rank,
+            info=doc.info,
         )

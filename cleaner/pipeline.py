@@ -8,7 +8,7 @@ the pipeline is built, never per document.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cleaner import heuristics, language, rules
 from cleaner.config import Config
@@ -28,6 +28,7 @@ class Pipeline:
     ruleset: rules.RuleSet
     index: CorpusIndex | None = None
     _extracted: int = field(default=0, repr=False, compare=False)
+    _guard: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_config(
@@ -44,25 +45,47 @@ class Pipeline:
         The one way from page to document (clean, explain, the Python API and every engine's
         workers): `site` (or the page's URL) chooses the packs whose ``prune_xpath`` extraction
         applies; an HTML page with no main text is an empty document, not an error; the first
-        HTML page warms trafilatura up outside the per-page time limit; extraction caches are
-        emptied every `RESET_EVERY` pages. Raises InputError for a page that cannot be extracted.
+        HTML page warms the extractor up outside the per-page time limit; extraction caches are
+        emptied every `RESET_EVERY` pages. With a time limit (``--extract-timeout``), HTML is
+        extracted by this process's `Watchdog` child, which is killed and replaced when a page
+        hangs. Raises InputError for a page that cannot be extracted.
         """
         from cleaner.extract import RESET_EVERY, NoMainText, reset_extraction_caches, to_document, warm_up
 
+        if page.kind == "html" and self.config.extract_timeout > 0:
+            try:
+                doc = self._watchdog().document(page, site=site)
+            except NoMainText:
+                doc = Document.from_text("", id=page.id, source=page.source, url=page.url, metadata=page.metadata)
+            if site is not None:
+                doc.site = site
+            return doc
         if page.kind == "html":
             if self._extracted == 0:
-                warm_up()
+                warm_up(self.config.extractor)
             self._extracted += 1
             if self._extracted % RESET_EVERY == 0:
                 reset_extraction_caches()
         try:
-            doc = to_document(page, self.ruleset, timeout=self.config.extract_timeout, site=site)
+            doc = to_document(
+                page, self.ruleset, timeout=self.config.extract_timeout, site=site, extractor=self.config.extractor
+            )
         except NoMainText:
             doc = Document.from_text("", id=page.id, source=page.source, url=page.url, metadata=page.metadata)
         if site is not None:
             doc.site = site
         doc.folder = page.folder
         return doc
+
+    def _watchdog(self):
+        from cleaner.extract.watchdog import Watchdog
+
+        if self._guard is None:
+            self._guard = Watchdog(self.ruleset, self.config.extract_timeout, extractor=self.config.extractor)
+        return self._guard
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_guard": None}  # a watchdog's child process belongs to its process
 
     def run(self, doc: Document) -> Document:
         """Apply every enabled stage to `doc` (in place) and return it."""

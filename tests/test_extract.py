@@ -55,7 +55,7 @@ def test_text_page_is_one_block_per_line():
 
 
 def test_html_paragraphs_become_blocks():
-    doc = to_document(html_page(), None)
+    doc = to_document(html_page(), None, extractor="trafilatura")
     texts = [b.text for b in doc.blocks]
     assert doc.text == "\n".join(texts)
     assert [b.line for b in doc.blocks] == list(range(1, len(texts) + 1))
@@ -144,7 +144,7 @@ def test_timeout_becomes_an_input_error(monkeypatch):
     monkeypatch.setattr("trafilatura.bare_extraction", slow)
     started = time.monotonic()
     with pytest.raises(InputError, match=r"extraction exceeded 0\.2 s"):
-        to_document(html_page(), None, timeout=0.2)
+        to_document(html_page(), None, timeout=0.2, extractor="trafilatura")
     assert time.monotonic() - started < 2
 
 

@@ -45,6 +45,18 @@ def run(*lines: str, protected: set[int] = frozenset(), disabled: set[str] = fro
     return [doc.blocks[i].text for i in doc.kept_indexes()], reasons
 
 
+def run_html(html: str, *, disabled: set[str]):
+    """`run` for an HTML page: its blocks (with markup) from the DOM extractor."""
+    from cleaner.document import Page
+    from cleaner.extract import to_document
+
+    doc = to_document(Page(id="t", source="t.html", content=html, kind="html"))
+    removals = heuristics.find_removals(doc, disabled=set(disabled))
+    doc.add(removals)
+    reasons = {r.text.strip(): r.reason for r in removals}
+    return [b.text for b in doc.blocks], [doc.blocks[i].text for i in doc.kept_indexes()], reasons
+
+
 def test_registry_names_are_kebab_case_and_documented():
     assert heuristics.HEURISTICS
     for name, function in heuristics.HEURISTICS.items():
@@ -160,11 +172,14 @@ def test_every_heuristic_has_cases_to_catch_and_to_keep():
 @pytest.mark.parametrize(("name", "case"), heuristic_cases())
 def test_heuristic_case(name, case):
     """The page cleaned with this heuristic alone: `catch` lines go with its reason, `keep` lines stay."""
-    unknown = set(case) - {"why", "page", "catch", "keep", "url"}
+    unknown = set(case) - {"why", "page", "html", "catch", "keep", "url"}
     assert not unknown, f"unknown keys {unknown}"
-    page = [PROSE.get(line, line) for line in case["page"]]
     others = set(heuristics.HEURISTICS) - {name}
-    kept, reasons = run(*page, disabled=others, url=case.get("url"))
+    if "html" in case:  # a markup-aware heuristic: the page goes through the DOM extractor
+        page, kept, reasons = run_html(case["html"], disabled=others)
+    else:
+        page = [PROSE.get(line, line) for line in case["page"]]
+        kept, reasons = run(*page, disabled=others, url=case.get("url"))
     for line in (PROSE.get(x, x) for x in case.get("catch", [])):
         assert line in page, f"catch line not on the page: {line!r}"
         assert reasons.get(line) == f"heuristic:{name}", f"{case['why']}: {line!r} not caught"

@@ -42,6 +42,7 @@ from collections.abc import Iterable
 
 from cleaner.document import Document, Removal
 from cleaner.errors import ConfigError
+from cleaner.heuristics.markup import link_block, markup_boilerplate
 from cleaner.heuristics.region import find_region, find_title, link_list, outside_article
 from cleaner.heuristics.repeats import repeated_block, title_repeat
 from cleaner.heuristics.teasers import glued_teaser, teaser, teaser_list, trailing_boilerplate
@@ -56,6 +57,8 @@ _CLAUSE_END = re.compile(r": |\. ")
 # ---------------------------------------------------------------------------
 
 PATTERN_HEURISTICS: dict[str, Heuristic] = {
+    "markup-boilerplate": markup_boilerplate,
+    "link-block": link_block,
     "widget": widget,
     "breadcrumb": breadcrumb,
     "byline-widget": byline_widget,

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cleaner.heuristics.markup import article_span, content_list_item
 from cleaner.heuristics.view import _MONTHS, _WORD, View, _per_text
 from cleaner.urls import url_path
 
@@ -128,10 +129,13 @@ def find_region(
     A label closes it when most of the article's prose came before it, or when comment furniture
     (`min_comment_meta` lines of it within `comment_window` blocks) follows: a long comment thread
     has more prose than the article. None when the page has too little prose to tell."""
-    scores = _scores(view, short_penalty=short_penalty)
-    start, end, total = _densest_run(scores)
-    if end < start or total < min_words:
-        return None
+    span = article_span(view)  # the DOM's article container, where the page has one
+    if span is not None:
+        start, end = span
+    else:
+        start, end, total = _densest_run(_scores(view, short_penalty=short_penalty))
+        if end < start or total < min_words:
+            return None
     prose = [view.words[i] if view.alive(i) and view.is_prose(i) else 0 for i in range(start, end + 1)]
     total_prose, words_before = sum(prose), 0
     region = Region(start, end)
@@ -223,7 +227,12 @@ def link_list(view: View, *, region: Region | None = None, min_run: int = 3, max
     for i in range(region.start, region.end + 1):
         if not view.alive(i):
             continue
-        if view.words[i] <= max_words and not view.terminal[i] and i not in view.doc.protected:
+        if (
+            view.words[i] <= max_words
+            and not view.terminal[i]
+            and i not in view.doc.protected
+            and not content_list_item(view, i)
+        ):
             run.append(i)
         else:
             yield from flush()

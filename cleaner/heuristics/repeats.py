@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cleaner.heuristics.markup import content_list_item
 from cleaner.heuristics.view import View
 
 
@@ -34,14 +35,15 @@ def repeated_block(view: View, *, min_chars: int = 2) -> Iterator[tuple[int, str
     two menus): copies after the first occurrence go; the first stays for the other heuristics
     to judge.
 
-    Must not catch short punctuation-only separators ("***"): folded text must be non-empty.
+    Must not catch short punctuation-only separators ("***"): folded text must be non-empty, nor
+    an item of a list or table inside the article (a meal plan repeats on purpose).
     """
     seen: dict[str, int] = {}
     for i, key in enumerate(view.keys):
         if len(key) < min_chars:
             continue
         if key in seen:
-            if view.alive(i):
+            if view.alive(i) and not content_list_item(view, i):
                 yield i, f"repeats block {seen[key]}"
         else:
             seen[key] = i

@@ -19,8 +19,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cleaner.document import Result
+from cleaner.document import PageInfo, Result
 from cleaner.io import fs
+
+#: what an HTML page says about itself (`PageInfo`): nullable string columns
+PAGE_INFO_FIELDS = ("title", "author", "date", "sitename")
 
 REMOVAL_TYPE = pa.struct(
     [
@@ -45,10 +48,14 @@ BASE_FIELDS = [
     pa.field("removed", pa.list_(REMOVAL_TYPE)),
     pa.field("dup_cluster", pa.string()),
     pa.field("dup_rank", pa.int32()),
+    *(pa.field(name, pa.string()) for name in PAGE_INFO_FIELDS),
 ]
 BASE_NAMES = {f.name for f in BASE_FIELDS}
 EXTRA_METADATA = "metadata_extra"
 METADATA_KEY = b"cleaner"
+
+
+_NO_INFO = PageInfo()
 
 
 def result_row(result: Result) -> dict[str, Any]:
@@ -65,6 +72,7 @@ def result_row(result: Result) -> dict[str, Any]:
         "removed": [r.as_dict() for r in result.removed],
         "dup_cluster": result.dup_cluster,
         "dup_rank": result.dup_rank,
+        **(result.info or _NO_INFO).as_dict(),
     }
     extra: dict[str, Any] = {}
     renamed = [key for key in result.metadata if key in BASE_NAMES or key == EXTRA_METADATA]

@@ -1,0 +1,425 @@
+"""The DOM extractor: blocks with markup features, from one resiliparse parse.
+
+The page is parsed once with resiliparse (`HTMLTree`, lexbor underneath: C speed, no nesting
+limit) and walked once in document order. Text is gathered into the innermost paragraph-level
+element (`BLOCK_TAGS`); each element boundary and each ``<br>`` ends a block, so a block reads
+like a line of a text dump and the same packs and heuristics apply. Scripts, styles, forms
+controls and other elements that hold no readable text (`SKIP_TAGS`) are left out; everything
+else becomes a block, navigation and footers included: removing them is the heuristics' job,
+with a reason.
+
+Each block carries its `Markup`: tag, heading level, list/table membership, depth, link
+density, the boilerplate tokens of its ancestors (`token_of`), and whether it sits in the
+article container (`choose_container`). The same walk collects what the page says about itself
+(``<title>``, ``<meta>``, JSON-LD, ``<time>``) for `metadata.page_info`.
+
+Must not: rewrite text beyond collapsing white space, or drop text that is visible on the page
+(apart from `SKIP_TAGS`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from cleaner.document import Block, Markup
+
+BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "caption",
+        "figure",
+        "figcaption",
+        "form",
+        "fieldset",
+        "address",
+        "details",
+        "summary",
+        "center",
+        "hr",
+        "br",
+        "body",
+        "menu",
+        "legend",
+        "hgroup",
+    ]
+)
+SKIP_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "iframe",
+        "select",
+        "button",
+        "input",
+        "textarea",
+        "head",
+        "object",
+        "embed",
+        "canvas",
+        "math",
+        "video",
+        "audio",
+        "map",
+        "option",
+        "datalist",
+        "dialog",
+    ]
+)
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+LIST_ITEMS = frozenset({"li", "dd", "dt"})
+CELLS = frozenset({"td", "th"})
+GROUPS = frozenset({"ul", "ol", "dl", "table", "menu"})
+#: elements whose tag alone is a boilerplate token (outside the article container)
+TAG_TOKENS = {"nav": "nav", "footer": "footer", "aside": "aside", "header": "header", "form": "form", "menu": "menu"}
+#: elements that may be the article container
+CONTAINER_TAGS = frozenset({"div", "section", "article", "main", "td", "body"})
+#: elements whose class/id/role are read (inline elements are not: cheaper, and rarely telling)
+ATTR_TAGS = CONTAINER_TAGS | frozenset({"nav", "aside", "header", "footer", "ul", "ol", "li", "form", "p", "table"})
+
+# Boilerplate words in class, id and role values: the first group matches a word's start ("comment"
+# for "comments", "comment-list", "sharedaddy"), the second whole words only, so "ad" matches
+# "ad-slot" and not "header", "read" or "shadow". Word boundaries are non-letters.
+_BOILERPLATE = re.compile(
+    r"(?<![a-z])(?:(nav|menu|footer|sidebar|related|recommend|comment|shar|social|newsletter|subscri|promo|advert"
+    r"|sponsor|banner|breadcrumb|cookie|widget|popup|modal|masthead|toolbar|paginat|trending|popular|disqus"
+    r"|outbrain|taboola|login|signup)[a-z]*|(ads?|tags?|skip|pager|side-bar|most-read|more-stories|read-more"
+    r"|author-bio|bio))(?![a-z])"
+)
+_TOKEN_NAMES = {
+    "shar": "share",
+    "paginat": "pagination",
+    "ads": "ad",
+    "tags": "tag",
+    "side-bar": "sidebar",
+    "bio": "author-bio",
+    "pager": "pagination",
+}
+# Words that name the article body itself (a small bonus when choosing the container).
+_CONTENT = re.compile(r"(?<![a-z])(article|story|entry|post|content|main|body|text)(?![a-z])")
+_SPACE = re.compile(r"\s+")
+_ENDS = frozenset(".!?\"'”’)")
+_HEAD_TAGS = frozenset({"meta", "title", "script", "time"})
+
+
+def token_of(value: str) -> tuple[str, ...]:
+    """The boilerplate tokens in a class/id/role value.
+
+    >>> token_of("post-sidebar widget_area related-posts")
+    ('sidebar', 'widget', 'related')
+    >>> token_of("header-title shadow readable")
+    ()
+    """
+    found = _BOILERPLATE.findall(value.lower().replace("_", "-"))
+    return tuple(dict.fromkeys(_TOKEN_NAMES.get(t, t) for pair in found for t in pair if t))
+
+
+@dataclass(slots=True)
+class _Frame:
+    depth: int
+    tag: str
+    serial: int
+    block: bool
+    heading: int
+    in_list: bool
+    in_table: bool
+    group: int
+    tokens: tuple[tuple[int, str, int], ...]  # (depth, token, serial) of the elements that carry one
+    chain: tuple[int, ...]  # serials of container candidates from the root down
+    in_link: bool
+
+
+@dataclass(slots=True)
+class _Raw:
+    text: str
+    frame: _Frame
+    link_chars: int
+
+
+@dataclass
+class Walk:
+    """What one walk over the DOM found: raw blocks, container scores, and the head's metadata."""
+
+    raws: list[_Raw] = field(default_factory=list)
+    # serial -> (depth, named, container): elements whose words are counted (candidates and token carriers)
+    candidates: dict[int, tuple[int, bool, bool]] = field(default_factory=dict)
+    title: str | None = None
+    metas: list[tuple[str, str]] = field(default_factory=list)  # (name or property, content), lower-case names
+    json_ld: list[str] = field(default_factory=list)
+    times: list[str] = field(default_factory=list)  # datetime attributes of <time>, in order
+    itemprops: list[tuple[str, str]] = field(default_factory=list)  # (itemprop, content/datetime/text)
+    max_depth: int = 0
+
+
+_PARSER = None
+
+
+def _parser():
+    global _PARSER
+    if _PARSER is None:
+        from lxml import etree
+
+        # huge_tree lifts libxml2's nesting limit (255 levels), so deep pages are read whole; the
+        # page is already decoded, so a stale charset in a meta tag or XML declaration is ignored
+        _PARSER = etree.HTMLParser(encoding="utf-8", huge_tree=True, remove_comments=True, remove_pis=True)
+    return _PARSER
+
+
+def walk(html: str) -> Walk:
+    """Parse `html` and walk it once (see the module doc)."""
+    from lxml import etree
+
+    found = Walk()
+    try:
+        root = etree.fromstring(html.encode("utf-8", "replace"), parser=_parser())
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return found
+    if root is None:
+        return found
+    top = _Frame(0, "#root", 0, True, 0, False, False, -1, (), (), False)
+    stack: list[_Frame] = [top]
+    serial = 0
+    buffer: list[str] = []
+    link_chars = 0
+    raws = found.raws
+
+    def flush() -> None:
+        nonlocal link_chars
+        if buffer:
+            text = _SPACE.sub(" ", "".join(buffer)).strip()
+            if text:
+                owner = next(f for f in reversed(stack) if f.block)
+                raws.append(_Raw(text, owner, min(link_chars, len(text))))
+            buffer.clear()
+        link_chars = 0
+
+    def add(text: str, frame: _Frame) -> None:
+        nonlocal link_chars
+        if frame.tag == "pre" and "\n" in text:
+            for i, line in enumerate(text.split("\n")):
+                if i:
+                    flush()
+                buffer.append(line)
+            return
+        buffer.append(text)
+        if frame.in_link:
+            link_chars += len(text.strip())
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, node in walker:
+        tag = node.tag
+        if not isinstance(tag, str):
+            continue
+        if event == "end":
+            if stack[-1].block:
+                flush()
+            stack.pop()
+            if node.tail:
+                add(node.tail, stack[-1])
+            continue
+        depth = len(stack)
+        if depth > found.max_depth:
+            found.max_depth = depth
+        parent = stack[-1]
+        if tag in _HEAD_TAGS:
+            _read_meta(node, tag, found)
+        if tag in SKIP_TAGS:
+            if tag == "head":
+                for child in node.iter("meta", "title", "script"):
+                    _read_meta(child, child.tag, found)
+            walker.skip_subtree()
+            stack.append(_Frame(depth, tag, -1, False, 0, False, False, -1, (), (), False))
+            continue
+        block = tag in BLOCK_TAGS
+        if block:
+            flush()
+        serial += 1
+        tokens = parent.tokens
+        chain = parent.chain
+        if tag in ATTR_TAGS:
+            get = node.get
+            attrs = " ".join(filter(None, (get("class"), get("id"), get("role"))))
+            named = False
+            carries = False
+            if attrs:
+                new = token_of(attrs)
+                if new:
+                    tokens = tokens + tuple((depth, t, serial) for t in new)
+                    carries = True
+                named = bool(_CONTENT.search(attrs.lower()))
+            if tag in TAG_TOKENS:
+                tokens = (*tokens, (depth, TAG_TOKENS[tag], serial))
+                carries = True
+            itemprop = get("itemprop")
+            if itemprop:
+                named = named or itemprop == "articleBody"
+                _read_itemprop(node, itemprop, found)
+            if tag in CONTAINER_TAGS or carries:
+                chain = (*chain, serial)
+                found.candidates[serial] = (depth, named or tag in ("article", "main"), tag in CONTAINER_TAGS)
+        elif tag == "span" or tag == "a":
+            itemprop = node.get("itemprop")
+            if itemprop:
+                _read_itemprop(node, itemprop, found)
+        frame = _Frame(
+            depth,
+            tag,
+            serial,
+            block,
+            HEADINGS.get(tag, parent.heading),
+            parent.in_list or tag in LIST_ITEMS,
+            parent.in_table or tag in CELLS,
+            serial if tag in GROUPS else parent.group,
+            tokens,
+            chain,
+            parent.in_link or tag == "a",
+        )
+        stack.append(frame)
+        if node.text:
+            add(node.text, frame)
+    flush()
+    return found
+
+
+def _read_itemprop(node, itemprop: str, found: Walk) -> None:
+    if itemprop in ("author", "datePublished", "headline"):
+        value = node.get("content") or node.get("datetime") or "".join(node.itertext())
+        found.itemprops.append((itemprop, value))
+
+
+def _read_meta(node, tag: str, found: Walk) -> None:
+    if tag == "meta":
+        name = node.get("property") or node.get("name") or node.get("itemprop")
+        content = node.get("content")
+        if name and content:
+            found.metas.append((name.lower(), content))
+    elif tag == "title":
+        if found.title is None:
+            found.title = "".join(node.itertext())
+    elif tag == "script":
+        if (node.get("type") or "").lower() == "application/ld+json":
+            found.json_ld.append(node.text or "")
+    elif tag == "time":
+        value = node.get("datetime")
+        if value:
+            found.times.append(value)
+
+
+def word_counts(raws: list[_Raw]) -> tuple[dict[int, int], dict[int, int], int]:
+    """Prose words and other words inside each counted element, and the page's prose words.
+
+    Prose: a block of at least 8 words ending a sentence, or of 25 words, mostly not link text.
+    """
+    prose_in: dict[int, int] = {}
+    junk_in: dict[int, int] = {}
+    total_prose = 0
+    for raw in raws:
+        text = raw.text
+        words = text.count(" ") + 1
+        prose = raw.link_chars < 0.5 * len(text) and ((words >= 8 and text[-1:] in _ENDS) or words >= 25)
+        bucket = prose_in if prose else junk_in
+        if prose:
+            total_prose += words
+        for serial in raw.frame.chain:
+            bucket[serial] = bucket.get(serial, 0) + words
+    return prose_in, junk_in, total_prose
+
+
+def choose_container(
+    counts: tuple[dict[int, int], dict[int, int], int],
+    candidates: dict[int, tuple[int, bool, bool]],
+    *,
+    junk_weight: float = 0.6,
+    named_bonus: float = 1.15,
+    min_share: float = 0.5,
+) -> int | None:
+    """The article container: the element whose text is most prose and least everything else.
+
+    Every ``div``, ``section``, ``article``, ``main``, ``td`` and ``body`` scores the prose words
+    inside it minus `junk_weight` times its other words (`word_counts`); containers named for an
+    article (``<article>``, ``<main>``, ``itemprop=articleBody``, class/id with article, story,
+    entry, post, content) get `named_bonus` on their prose. The best must hold at least
+    `min_share` of the page's prose words, else there is none (None). Idea: the densest subtree,
+    as Finn et al.'s densest run is the densest stretch of lines.
+    """
+    prose_in, junk_in, total_prose = counts
+    if not total_prose:
+        return None
+    best, best_score = None, 0.0
+    for serial, prose in prose_in.items():
+        depth, named, container = candidates[serial]
+        if not container or prose < min_share * total_prose:
+            continue
+        score = prose * (named_bonus if named else 1.0) - junk_weight * junk_in.get(serial, 0)
+        if score > best_score or (score == best_score and best is not None and depth > candidates[best][0]):
+            best, best_score = serial, score
+    return best
+
+
+#: tokens kept even on prose-rich elements (a comment thread is prose)
+PROSE_TOKENS = frozenset({"comment", "disqus"})
+
+
+def blocks_of(found: Walk) -> list[Block]:
+    """The walk's blocks with their `Markup`; `Block.line` is the paragraph number."""
+    counts = word_counts(found.raws)
+    prose_in, junk_in, _ = counts
+    container = choose_container(counts, found.candidates)
+    depth_of_container = found.candidates[container][0] if container is not None else 0
+    # an element named for furniture that mostly holds prose (a page builder's "widget" around
+    # the article text) is no furniture
+    furniture = {
+        serial: prose_in.get(serial, 0) < 20 or prose_in.get(serial, 0) <= junk_in.get(serial, 0)
+        for serial in found.candidates
+    }
+    blocks = []
+    for i, raw in enumerate(found.raws):
+        frame = raw.frame
+        inside = None if container is None else container in frame.chain
+        cut = depth_of_container if inside else -1
+        tokens = tuple(dict.fromkeys(t for d, t, s in frame.tokens if d > cut and (furniture[s] or t in PROSE_TOKENS)))
+        markup = Markup(
+            frame.tag if frame.tag != "#root" else "body",
+            frame.heading,
+            frame.in_list,
+            frame.in_table,
+            frame.depth,
+            round(raw.link_chars / len(raw.text), 3),
+            frame.group,
+            tokens,
+            inside,
+        )
+        blocks.append(Block(i, i + 1, raw.text, markup))
+    return blocks

@@ -1,0 +1,137 @@
+"""Markup-aware heuristics: what the DOM says about a block, where the DOM extractor gave it.
+
+Blocks from the DOM extractor carry a `Markup` (see `cleaner.document.Markup`); blocks of a
+text dump (or from ``--extractor trafilatura``) carry None, and every function here then finds
+nothing, so the text heuristics decide alone. Three uses:
+
+* `markup_boilerplate` removes blocks under an element whose tag, class, id or role names page
+  furniture (nav, menu, footer, sidebar, related, comment, share, newsletter, ad...): inside the
+  article container only the tokens of elements below the container count, so a wrapper named
+  ``page-with-sidebar`` around the whole article cannot take it;
+* `link_block` removes short blocks made of link text (menus, related headlines, tag lists, a
+  list whose items link to other pages);
+* `article_span` gives the region finder the article container, and `content_list_item` tells
+  the list heuristics (`link-list`, `repeated-block`) that an item of a list or table inside the
+  article that is not link text is content: award nominees, recipe steps, a meal plan whose
+  items repeat on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cleaner.document import Markup
+from cleaner.heuristics.view import View
+
+#: tokens that mark furniture even inside the article container
+STRONG_TOKENS = frozenset(
+    [
+        "nav",
+        "menu",
+        "footer",
+        "sidebar",
+        "related",
+        "recommend",
+        "comment",
+        "share",
+        "sharing",
+        "social",
+        "newsletter",
+        "subscri",
+        "promo",
+        "ad",
+        "advert",
+        "sponsor",
+        "banner",
+        "breadcrumb",
+        "cookie",
+        "widget",
+        "popup",
+        "modal",
+        "toolbar",
+        "pagination",
+        "pager",
+        "tag",
+        "disqus",
+        "outbrain",
+        "taboola",
+        "trending",
+        "popular",
+        "most-read",
+        "more-stories",
+        "read-more",
+        "login",
+        "signup",
+        "author-bio",
+        "aside",
+    ]
+)
+#: tokens that mark furniture only outside the article container (an article has its own header)
+WEAK_TOKENS = frozenset({"header", "form", "masthead", "skip"})
+
+
+def markup_of(view: View, i: int) -> Markup | None:
+    return view.doc.blocks[i].markup
+
+
+def markup_boilerplate(view: View) -> Iterator[tuple[int, str]]:
+    """Blocks under page furniture by their markup: a furniture token (`STRONG_TOKENS`, and
+    outside the article container `WEAK_TOKENS` too) on an ancestor's tag, class, id or role.
+
+    Must not take the headline (an ``h1``), nor, on a page without an article container, a
+    sentence-like paragraph (the tokens then come from every ancestor, wrappers included).
+    """
+    for i, block in enumerate(view.doc.blocks):
+        markup = block.markup
+        if markup is None:
+            return
+        if not markup.tokens or markup.heading == 1 or not view.alive(i):
+            continue
+        if markup.in_article is None and view.is_prose(i):
+            continue
+        weak_ok = markup.in_article is not True
+        hit = next((t for t in markup.tokens if t in STRONG_TOKENS or (weak_ok and t in WEAK_TOKENS)), None)
+        if hit is not None:
+            yield i, f"inside <{markup.tag}> under a '{hit}' element"
+
+
+def link_block(view: View, *, min_density: float = 0.8, max_words: int = 25) -> Iterator[tuple[int, str]]:
+    """A short block whose text is mostly link text (`min_density` of its characters, at most
+    `max_words` words): a menu entry, a related headline, a tag, a list item that links to
+    another page.
+
+    Must not take a paragraph with a few inline links, nor a heading.
+    """
+    for i, block in enumerate(view.doc.blocks):
+        markup = block.markup
+        if markup is None:
+            return
+        if markup.link_density >= min_density and view.words[i] <= max_words and not markup.heading and view.alive(i):
+            yield i, f"{markup.link_density:.0%} link text"
+
+
+def article_span(view: View) -> tuple[int, int] | None:
+    """First and last live block inside the article container (None without markup or container)."""
+    first = last = None
+    for i, block in enumerate(view.doc.blocks):
+        markup = block.markup
+        if markup is None:
+            return None
+        if markup.in_article and view.alive(i):
+            if first is None:
+                first = i
+            last = i
+    return None if first is None or last is None else (first, last)
+
+
+def content_list_item(view: View, i: int, *, max_density: float = 0.5) -> bool:
+    """True for an item of a list or table inside the article container whose text is not
+    mostly link text: content the list heuristics must leave alone."""
+    markup = view.doc.blocks[i].markup
+    return (
+        markup is not None
+        and markup.in_article is True
+        and (markup.in_list or markup.in_table)
+        and markup.link_density < max_density
+        and not (set(markup.tokens) & STRONG_TOKENS)
+    )

@@ -1,0 +1,319 @@
+"""The DOM extractor and the markup-aware heuristics: blocks with markup features on small
+handmade pages, page metadata, the extractor switch, deep nesting and broken charsets, the
+extraction watchdog, and golden outputs for the shipped HTML fixtures (fixtures/html/)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from cleaner.config import Config
+from cleaner.document import Page
+from cleaner.engine import run
+from cleaner.errors import InputError
+from cleaner.extract import nesting_depth, to_document
+from cleaner.extract.dom import token_of
+from cleaner.extract.metadata import date_of
+from cleaner.extract.watchdog import CHILD_ENV, Watchdog
+from cleaner.pipeline import Pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures" / "html"
+HANGING_CHILD = Path(__file__).resolve().parent / "_hanging_extractor.py"
+
+PROSE = (
+    "The harbour reopened on Monday after three months of repairs to the sea wall, the port authority said.",
+    "Fishing boats returned to the inner basin by noon, and the ferry will resume its summer timetable.",
+    "Repairs cost about four million euros, most of it covered by a regional emergency fund this year.",
+)
+
+
+def page(body: str, *, head: str = "", url: str | None = "https://news.example.com/harbour") -> Page:
+    html = f"<html><head>{head}</head><body>{body}</body></html>"
+    return Page(id="p", source="p.html", content=html, kind="html", url=url)
+
+
+def article(*middle: str) -> str:
+    return "<article><h1>Harbour reopens</h1>" + f"<p>{PROSE[0]}</p>" + "".join(middle) + f"<p>{PROSE[1]}</p>"
+
+
+def blocks(doc) -> dict[str, object]:
+    return {b.text: b.markup for b in doc.blocks}
+
+
+def cleaned(p: Page, **settings) -> str:
+    pipeline = Pipeline.from_config(Config(extract_timeout=0, **settings))
+    return pipeline.clean(pipeline.document(p)).text
+
+
+# --- markup features ------------------------------------------------------------------------------
+
+
+def test_navigation_carries_its_tokens_and_goes():
+    p = page(
+        '<nav class="menu"><ul><li><a href="/">Home</a></li><li><a href="/w">World</a></li></ul></nav>' + article()
+    )
+    features = blocks(to_document(p))
+    assert features["Home"].tag == "li" and features["Home"].in_list
+    assert {"nav", "menu"} <= set(features["Home"].tokens) and features["Home"].link_density == 1.0
+    assert features["Home"].in_article is False and features[PROSE[0]].in_article is True
+    text = cleaned(p)
+    assert "Home" not in text and PROSE[0] in text and PROSE[1] in text
+
+
+def test_related_list_of_links_goes_even_inside_the_article():
+    related = '<div class="related-stories"><h3>More news</h3><ul>' + "".join(
+        f'<li><a href="/s{i}">Other headline number {i} about the port</a></li>' for i in range(3)
+    )
+    p = page(article(related + "</ul></div>"))
+    features = blocks(to_document(p))
+    item = features["Other headline number 0 about the port"]
+    assert "related" in item.tokens and item.in_article is True and item.group >= 0
+    text = cleaned(p)
+    assert "Other headline" not in text and PROSE[1] in text
+
+
+def test_in_article_list_without_links_is_content():
+    steps = "<ol>" + "".join(f"<li>Step {w} of the repair plan</li>" for w in ("one", "two", "three", "four")) + "</ol>"
+    p = page(article(steps))
+    features = blocks(to_document(p))
+    assert features["Step one of the repair plan"].in_list and features["Step one of the repair plan"].tag == "li"
+    text = cleaned(p)
+    assert all(f"Step {w} of the repair plan" in text for w in ("one", "two", "three", "four"))
+    # the same run of short lines in a text dump is taken for a link list: markup is what keeps it
+    dump = "\n".join(["Harbour reopens", PROSE[0], *(f"Step {w} of the repair plan" for w in "abcd"), PROSE[1]])
+    assert "Step a of the repair plan" not in cleaned(Page(id="d", source="d.txt", content=dump))
+
+
+def test_list_items_that_repeat_on_purpose_are_kept():
+    plan = "<ul>" + "".join(f"<li>{day}: bean chilli with rice</li>" for day in ("Monday", "Wednesday")) + "</ul>"
+    plan += "<ul><li>bean chilli with rice</li><li>bean chilli with rice</li></ul>"
+    text = cleaned(page(article(plan)))
+    assert text.count("bean chilli with rice") == 4
+
+
+def test_table_cells_are_blocks_with_table_membership():
+    table = "<table><tr><th>Energy</th><td>310 kcal</td></tr><tr><th>Protein</th><td>18 g</td></tr></table>"
+    p = page(article(table))
+    features = blocks(to_document(p))
+    assert features["310 kcal"].in_table and features["310 kcal"].tag == "td"
+    assert features["310 kcal"].group == features["Protein"].group >= 0
+    assert "310 kcal" in cleaned(p)
+
+
+def test_comments_go_though_they_are_prose():
+    comments = '<section id="comments"><h3>2 comments</h3>' + "".join(
+        f'<div class="comment"><p>{s}</p></div>' for s in PROSE[1:]
+    )
+    p = page(article() + "</article>" + comments + "</section>")
+    features = blocks(to_document(p))
+    assert "comment" in features[PROSE[2]].tokens
+    assert PROSE[2] not in cleaned(p)
+
+
+def test_heading_level_depth_and_link_density():
+    p = page(article('<h2>What comes <a href="/next">next</a></h2>', f'<p>{PROSE[2]} <a href="/x">More</a></p>'))
+    features = blocks(to_document(p))
+    assert features["Harbour reopens"].heading == 1 and features["What comes next"].heading == 2
+    assert 0 < features[f"{PROSE[2]} More"].link_density < 0.1
+    assert features["What comes next"].depth > features["Harbour reopens"].depth - 1
+
+
+def test_a_wrapper_named_like_furniture_does_not_take_the_article():
+    """Page builders wrap article text in 'widget' containers: a furniture name on an element
+    that mostly holds prose is no furniture."""
+    body = '<div class="elementor-widget-container"><h1>Harbour reopens</h1>' + "".join(f"<p>{s}</p>" for s in PROSE)
+    text = cleaned(page(body + "</div>"))
+    assert all(s in text for s in PROSE)
+
+
+def test_token_of_matches_whole_words():
+    assert token_of("site-header main-navigation") == ("nav",)
+    assert token_of("shadow thread readable") == ()
+    assert token_of("ad-slot sponsored_post") == ("ad", "sponsor")
+
+
+def test_dumps_have_no_markup():
+    doc = to_document(Page(id="t", source="t.txt", content="Line one\nLine two"))
+    assert all(b.markup is None for b in doc.blocks)
+    assert all(b.markup is None for b in to_document(page(article()), extractor="trafilatura").blocks)
+
+
+# --- metadata -------------------------------------------------------------------------------------
+
+
+def test_metadata_from_json_ld_meta_and_time():
+    head = (
+        "<title>Harbour reopens | Example News</title>"
+        '<meta property="og:site_name" content="Example News">'
+        '<meta name="author" content="Jo Weller">'
+        '<script type="application/ld+json">{"@graph": [{"@type": "WebSite", "name": "x"}, '
+        '{"@type": "NewsArticle", "headline": "Harbour reopens after repairs", "datePublished": "2024-03-04T08:00Z"}]}'
+        "</script>"
+    )
+    info = to_document(page(article(), head=head)).info
+    assert (info.title, info.author, info.date, info.sitename) == (
+        "Harbour reopens after repairs",
+        "Jo Weller",
+        "2024-03-04",
+        "Example News",
+    )
+    info = to_document(page('<time datetime="2019-07-01">July 1</time>' + article(), head="<title>T</title>")).info
+    assert (info.title, info.author, info.date, info.sitename) == ("T", None, "2019-07-01", None)
+    assert to_document(page(article())).info.date is None
+
+
+def test_bad_json_ld_is_ignored():
+    head = '<script type="application/ld+json">{not json</script><meta property="og:title" content="OG title">'
+    assert to_document(page(article(), head=head)).info.title == "OG title"
+
+
+def test_date_of():
+    assert date_of("2019/03/07") == "2019-03-07" and date_of("20190307") == "2019-03-07"
+    assert date_of("7 March 2019") is None
+
+
+def test_metadata_columns_in_the_output_and_input_fields_renamed(tmp_path: Path):
+    html = (
+        "<html><head><title>Harbour</title><meta name='author' content='Jo Weller'></head><body>"
+        + article()
+        + "</body></html>"
+    )
+    records = tmp_path / "in.jsonl"
+    records.write_text(
+        json.dumps({"id": "h", "url": "https://e.com/h", "html": html, "title": "from the input"})
+        + "\n"
+        + json.dumps({"id": "t", "text": "A plain dump line that is long enough to stay in the output."})
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.parquet"
+    run([str(records)], str(out), Config(repeats=False), progress=False)
+    table = pq.read_table(out)
+    for name in ("title", "author", "date", "sitename"):
+        assert table.schema.field(name).nullable
+    rows = {r["id"]: r for r in table.to_pylist()}
+    assert rows["h"]["title"] == "Harbour" and rows["h"]["author"] == "Jo Weller" and rows["h"]["date"] is None
+    assert rows["h"]["meta_title"] == "from the input"
+
+
+def test_trafilatura_extractor_fills_metadata_too():
+    head = '<title>Harbour reopens</title><meta name="author" content="Jo Weller">'
+    info = to_document(page(article(), head=head), extractor="trafilatura").info
+    assert info.author == "Jo Weller" and info.title
+
+
+# --- the extractor switch -------------------------------------------------------------------------
+
+
+def test_extractor_switch_chooses_the_path(tmp_path: Path):
+    p = page('<nav><a href="/">Home</a></nav>' + article())
+    dom, traf = to_document(p), to_document(p, extractor="trafilatura")
+    assert "Home" in [b.text for b in dom.blocks] and "Home" not in [b.text for b in traf.blocks]
+    assert PROSE[0] in cleaned(p, extractor="trafilatura") and PROSE[0] in cleaned(p)
+    with pytest.raises(InputError, match="unknown extractor"):
+        to_document(p, extractor="nope")
+
+
+def test_extractor_is_a_checked_setting():
+    from cleaner.config import check_config
+    from cleaner.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="extractor"):
+        check_config(Config(extractor="readability"))
+
+
+# --- robustness -------------------------------------------------------------------------------------
+
+
+def deep(levels: int) -> Page:
+    body = "<div>" * levels + f"<p>{PROSE[0]}</p>" + "</div>" * levels + f"<p>{PROSE[1]}</p>"
+    return page(body, url=None)
+
+
+def test_deep_nesting_is_extracted_by_the_dom_extractor():
+    p = deep(1000)
+    assert nesting_depth(p.content) > 1000
+    texts = [b.text for b in to_document(p).blocks]
+    assert texts == [PROSE[0], PROSE[1]]
+
+
+def test_deep_nesting_is_reported_by_the_trafilatura_extractor():
+    with pytest.raises(InputError, match=r"nested \d+ levels deep"):
+        to_document(deep(1000), extractor="trafilatura")
+
+
+def test_stale_charset_declarations_are_ignored():
+    html = '<?xml version="1.0" encoding="ISO-8859-1"?><html><head><meta charset="windows-1252"></head>'
+    html += f"<body><p>Café in São Tomé — {PROSE[0]}</p></body></html>"
+    doc = to_document(Page(id="c", source="c.html", content=html, kind="html"))
+    assert doc.blocks[0].text == f"Café in São Tomé — {PROSE[0]}"
+
+
+# --- the watchdog -----------------------------------------------------------------------------------
+
+
+def test_watchdog_kills_a_hung_extraction_and_goes_on():
+    guard = Watchdog(None, 2.0, command=(sys.executable, str(HANGING_CHILD)))
+    try:
+        assert guard.document(page(article())).blocks
+        started = time.monotonic()
+        with pytest.raises(InputError, match=r"did not finish in 2 s") as info:
+            guard.document(Page(id="h", source="hung.html", content="<p>STALL</p>", kind="html"))
+        assert info.value.source == "hung.html" and time.monotonic() - started < 60
+        assert guard.restarts == 1
+        assert guard.document(page(article())).blocks  # a fresh process took over
+        with pytest.raises(InputError, match="extraction process died"):
+            guard.document(Page(id="c", source="crash.html", content="<p>CRASH</p>", kind="html"))
+        assert guard.document(page(article())).blocks
+    finally:
+        guard.close()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_hung_page_is_reported_with_any_number_of_workers(tmp_path: Path, workers: int):
+    """End to end in a fresh process (its pool's workers inherit the environment naming the
+    hanging child): the hung page is reported, every other page written, exit status 1."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"ok{i}.html").write_text(page(article()).content.replace("Monday", f"Monday {i}"), "utf-8")
+    (folder / "hung.html").write_text("<html><body><p>STALL</p></body></html>", "utf-8")
+    out = tmp_path / "out.parquet"
+    errors = tmp_path / "errors.jsonl"
+    env = dict(os.environ, **{CHILD_ENV: str(HANGING_CHILD)})
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
+    command = [sys.executable, "-m", "cleaner.cli", "clean", str(folder), "-o", str(out), "-q"]
+    command += ["-j", str(workers), "--no-repeats", "--extract-timeout", "2", "--errors", str(errors)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    ids = set(pq.read_table(out, columns=["id"]).column("id").to_pylist())
+    assert ids == {f"ok{i}" for i in range(4)}
+    log = errors.read_text("utf-8")
+    assert "hung.html" in log and "did not finish" in log
+
+
+# --- golden outputs of the shipped fixtures -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in FIXTURES.glob("*.html")))
+def test_html_fixture_golden(name: str, golden):
+    source = FIXTURES / f"{name}.html"
+    p = Page(id=name, source=source.name, content=source.read_text(encoding="utf-8"), kind="html")
+    pipeline = Pipeline.from_config(Config(extract_timeout=0))
+    result = pipeline.clean(pipeline.document(p))
+    expected = FIXTURES / "expected"
+    golden(expected / f"{name}.txt", result.text + "\n")
+    golden(
+        expected / f"{name}.removed.jsonl",
+        "".join(json.dumps(r.as_dict(), ensure_ascii=False) + "\n" for r in result.removed),
+    )
+    golden(expected / f"{name}.meta.json", json.dumps(result.info.as_dict(), indent=1, ensure_ascii=False) + "\n")
