@@ -18,9 +18,13 @@ if TYPE_CHECKING:
 
 @functools.lru_cache(maxsize=8)
 def _pipeline(config_key: str) -> Pipeline:
+    """The pipeline of a configuration (its sorted JSON), built once per process: rule packs and a
+    saved corpus index (`Config.index`) load once."""
+    from cleaner.engine.local import load_index
     from cleaner.pipeline import Pipeline
 
-    return Pipeline.from_config(check_config(Config(**json.loads(config_key))))
+    config = check_config(Config(**json.loads(config_key)))
+    return Pipeline.from_config(config, load_index(config))
 
 
 def clean_text(text: str, url: str | None = None, site: str | None = None, *, config: Config | None = None) -> Result:

@@ -214,12 +214,69 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return quick_bench(pages=args.pages, out=sys.stdout)
 
 
+def add_diff(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    diff = sub.add_parser(
+        "diff",
+        parents=[common],
+        help="compare two outputs: documents added, removed or changed, removals by reason",
+        description="Compare two cleaner outputs (Parquet or JSON Lines files, or folders of parts), matching "
+        "documents by id. Exit codes: 0 identical; 1 they differ; 2 usage error or unreadable output.",
+    )
+    diff.add_argument("a", metavar="A")
+    diff.add_argument("b", metavar="B")
+    diff.add_argument(
+        "-n", "--show", type=int, default=10, metavar="N", help="unified diffs of the first N changed documents (10)"
+    )
+    diff.add_argument("--context", type=int, default=2, metavar="LINES", help="context lines in the unified diffs (2)")
+    diff.add_argument("--json", action="store_true", help="print a JSON object instead of text")
+    return diff
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from cleaner.diff import diff_outputs, write_report
+
+    if args.show < 0 or args.context < 0:
+        raise ConfigError("--show and --context must be 0 or more")
+    result = diff_outputs(args.a, args.b, limit=args.show, context=args.context)
+    return write_report(result, as_json=args.json, out=sys.stdout)
+
+
+def add_golden(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    golden = sub.add_parser(
+        "golden",
+        help="check or update a folder of golden files (raw/ inputs, expected/ outputs)",
+        description="Golden-file regression checks: DIR/raw/ holds input pages, DIR/expected/ the clean text "
+        "(<name>.txt) and removals (<name>.removed.jsonl) of each.",
+    )
+    actions = golden.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, help_text in (
+        ("check", "clean DIR/raw with the current rules and compare with DIR/expected; exit 1 on any difference"),
+        ("update", "rewrite DIR/expected from the current output (nothing else in DIR is touched)"),
+    ):
+        action = actions.add_parser(
+            name, parents=[common], help=help_text, description=help_text[0].upper() + help_text[1:] + "."
+        )
+        action.add_argument("folder", metavar="DIR")
+        add_settings(action, EXPLAIN)
+    return golden
+
+
+def cmd_golden(args: argparse.Namespace) -> int:
+    from cleaner.golden import print_report, run_golden
+
+    update = args.action == "update"
+    report = run_golden(args.folder, settings(args), update=update)
+    return print_report(report, args.folder, update=update, out=sys.stdout)
+
+
 COMMANDS: list[Command] = [
     Command("clean", add_clean, cmd_clean),
     Command("explain", add_explain, cmd_explain),
     Command("rules", add_rules, cmd_rules),
     Command("index", add_index, cmd_index),
     Command("bench", add_bench, cmd_bench),
+    Command("diff", add_diff, cmd_diff),
+    Command("golden", add_golden, cmd_golden),
 ]
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import pytest
+
+from cleaner.golden import file_diff
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,7 +27,7 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture
 def golden(update_golden: bool):
     """`golden(path, actual)`: compare `actual` with the file at `path` (a unified diff on failure),
-    or write it when pytest runs with --update-golden."""
+    or write it when pytest runs with --update-golden. The diff is `cleaner golden check`'s."""
 
     def check(path: Path, actual: str) -> None:
         if update_golden:
@@ -34,14 +35,8 @@ def golden(update_golden: bool):
             return
         if not path.exists():
             pytest.fail(f"{path} is missing: run `pytest --update-golden` to create it")
-        expected = path.read_text(encoding="utf-8")
-        if expected != actual:
-            diff = difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                actual.splitlines(keepends=True),
-                fromfile=str(path),
-                tofile="actual",
-            )
-            pytest.fail("golden file differs (run `pytest --update-golden` if intended):\n" + "".join(diff))
+        diff = file_diff(path, path.read_text(encoding="utf-8"), actual)
+        if diff:
+            pytest.fail("golden file differs (run `pytest --update-golden` if intended):\n" + diff)
 
     return check

@@ -14,6 +14,7 @@ import pytest
 
 import cleaner
 from cleaner.document import split_blocks
+from cleaner.golden import expected_files, run_golden
 
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 NAMES = sorted(p.stem for p in (SEEDS / "raw").glob("*.txt"))
@@ -34,10 +35,14 @@ def test_seeds_are_there():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_golden(name, golden):
-    result = _clean(name)
-    golden(SEEDS / "expected" / f"{name}.txt", result.text + "\n")
-    lines = "".join(json.dumps(r.as_dict(), ensure_ascii=False) + "\n" for r in result.removed)
-    golden(SEEDS / "expected" / f"{name}.removed.jsonl", lines)
+    for file_name, content in expected_files(name, _clean(name)).items():
+        golden(SEEDS / "expected" / file_name, content)
+
+
+def test_seeds_pass_cleaner_golden_check():
+    """`cleaner golden check` reads the seeds' layout (raw/, expected/) and finds them all matching."""
+    report = run_golden(SEEDS, cleaner.Config())
+    assert report.pages == len(NAMES) and report.ok, report.diffs
 
 
 @pytest.mark.parametrize("name", NAMES)
