@@ -118,6 +118,11 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
     config = settings(args)
     check_paths(args.paths)
+    if config.dry_run:
+        from cleaner.dry_run import plan, print_plan
+
+        print_plan(plan(args.paths, config), sys.stdout)
+        return 0
     summary = run(args.paths, args.output, config, progress=False if args.quiet else None)
     if not args.quiet:
         print(summary.line(args.output), file=sys.stderr)
@@ -269,6 +274,37 @@ def cmd_golden(args: argparse.Namespace) -> int:
     return print_report(report, args.folder, update=update, out=sys.stdout)
 
 
+def add_report(sub: Subparsers, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    report = sub.add_parser(
+        "report",
+        parents=[common],
+        help="one self-contained HTML page showing a run: removals by reason, site and stage, duplicates, samples",
+        description="Write an HTML report of OUT: an output (Parquet or JSON Lines file, or a folder of parts) or "
+        "a stats file (--stats FILE.json, or _STATS.json). The page needs no network to view.",
+    )
+    report.add_argument("source", metavar="OUT")
+    report.add_argument("-o", "--output", required=True, metavar="REPORT.html")
+    report.add_argument("--samples", type=int, default=12, metavar="N", help="sampled documents shown (12)")
+    return report
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from cleaner.io.writer import AtomicFile
+    from cleaner.report import build_report
+
+    page = build_report(args.source, samples=args.samples)
+    target = AtomicFile(args.output)
+    try:
+        target.open().write(page.encode("utf-8"))
+        target.commit()
+    except OSError as exc:
+        target.discard()
+        raise ConfigError(f"{args.output}: cannot write the report: {exc.strerror or exc}") from None
+    if not args.quiet:
+        print(f"report of {args.source} -> {args.output} ({len(page):,} bytes)", file=sys.stderr)
+    return 0
+
+
 COMMANDS: list[Command] = [
     Command("clean", add_clean, cmd_clean),
     Command("explain", add_explain, cmd_explain),
@@ -277,6 +313,7 @@ COMMANDS: list[Command] = [
     Command("bench", add_bench, cmd_bench),
     Command("diff", add_diff, cmd_diff),
     Command("golden", add_golden, cmd_golden),
+    Command("report", add_report, cmd_report),
 ]
 
 
@@ -297,8 +334,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _logging(args: argparse.Namespace) -> None:
+    """`cleaner`'s own messages at the level asked for; other libraries' (trafilatura, ray, fsspec,
+    urllib3, ...) at warnings and above whatever `-v` says, so `-v` does not flood the terminal."""
     level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
-    logging.basicConfig(level=level, format="cleaner: %(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=max(level, logging.WARNING), format="%(name)s: %(levelname)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("cleaner").setLevel(level)
 
 
 class Terminated(KeyboardInterrupt):

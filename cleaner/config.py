@@ -125,6 +125,18 @@ class Config:
     shard_size: int = setting(
         10000, help="input pages per part with -o DIR/ (10000)", metavar="N", commands=_CLEAN_ONLY
     )
+    stats: str | None = setting(
+        None,
+        help="write the run's statistics as JSON to FILE (with -o DIR/ they are also written as DIR/_STATS.json)",
+        metavar="FILE",
+        commands=_CLEAN_ONLY,
+    )
+    dry_run: bool = setting(
+        False,
+        help="show the resolved settings, the rule packs, the inputs found and the corpus stage's memory and disk "
+        "estimate, then exit without cleaning",
+        commands=_CLEAN_ONLY,
+    )
     engine: str = setting("local", help="where to run (default local)", choices=("local", "ray"), commands=_CLEAN_ONLY)
     ray_address: str | None = setting(
         None, help="Ray cluster address (default: start a local one)", metavar="ADDR", commands=_CLEAN_ONLY

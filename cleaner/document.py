@@ -166,7 +166,8 @@ class Document:
     carries input fields passed through to the output. `protected` holds the
     indexes of blocks a `keep` rule protects from heuristics, language and
     repeat removal. `removals` is appended to only through `add`. `folder`
-    comes from the page (`Page.folder`).
+    comes from the page (`Page.folder`). `seconds` is the time each
+    stage spent on it (for run statistics; not part of the output).
     """
 
     id: str
@@ -184,6 +185,7 @@ class Document:
     dup_cluster: str | None = None
     dup_rank: int | None = None
     info: PageInfo | None = None
+    seconds: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
     _whole: set[int] = field(default_factory=set, repr=False)
     _spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
 
@@ -346,6 +348,7 @@ class Result:
     dup_cluster: str | None = None
     dup_rank: int | None = None
     info: PageInfo | None = None
+    seconds: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def clean_chars(self) -> int:
@@ -366,4 +369,5 @@ class Result:
             dup_cluster=doc.dup_cluster,
             dup_rank=doc.dup_rank,
             info=doc.info,
+            seconds=doc.seconds,
         )

@@ -7,6 +7,7 @@ the pipeline is built, never per document.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -66,12 +67,14 @@ class Pipeline:
             self._extracted += 1
             if self._extracted % RESET_EVERY == 0:
                 reset_extraction_caches()
+        started = time.perf_counter()
         try:
             doc = to_document(
                 page, self.ruleset, timeout=self.config.extract_timeout, site=site, extractor=self.config.extractor
             )
         except NoMainText:
             doc = Document.from_text("", id=page.id, source=page.source, url=page.url, metadata=page.metadata)
+        doc.seconds["extract"] = time.perf_counter() - started
         if site is not None:
             doc.site = site
         doc.folder = page.folder
@@ -103,10 +106,10 @@ class Pipeline:
         doc.packs = tuple(p.id for p in packs)
         if doc.site is None and packs:
             doc.site = next((p.site for p in packs if p.site), None)
-        self._document_stages(doc, packs)
+        self._document_stages(doc, packs, doc.seconds)
         for _ in range(MAX_ROUNDS):
             view, origin = doc.kept_view()
-            self._document_stages(view, packs)
+            self._document_stages(view, packs, doc.seconds)
             doc.lang = view.lang
             if not doc.add_from_view(view.removals, origin):
                 break
@@ -115,18 +118,27 @@ class Pipeline:
     def apply_corpus(self, doc: Document) -> Document:
         """The corpus stage, when an index is loaded: repeated blocks and duplicate flags."""
         if self.index is not None and self.config.repeats_on:
+            started = time.perf_counter()
             self._repeats(doc)
+            doc.seconds["repeats"] = doc.seconds.get("repeats", 0.0) + time.perf_counter() - started
         return doc
 
-    def _document_stages(self, doc: Document, packs: list[rules.RulePack]) -> None:
+    def _document_stages(self, doc: Document, packs: list[rules.RulePack], seconds: dict[str, float]) -> None:
+        """The per-page stages once; the time of each is added to `seconds` (run statistics)."""
         disabled = set(self.config.disable)
+        t0 = time.perf_counter()
         removals, protected = rules.apply_packs(packs, doc)
         doc.protected |= protected
         doc.add(removals)
+        t1 = time.perf_counter()
         doc.add(heuristics.find_removals(doc, disabled=disabled))
+        t2 = time.perf_counter()
         if self.config.language_on:
             doc.lang, removals = language.find_removals(doc)
             doc.add(removals)
+        t3 = time.perf_counter()
+        for stage, spent in (("rules", t1 - t0), ("heuristics", t2 - t1), ("language", t3 - t2)):
+            seconds[stage] = seconds.get(stage, 0.0) + spent
 
     def _repeats(self, doc: Document) -> None:
         """Remove corpus repeats and flag duplicates; a page the index has not seen is looked up

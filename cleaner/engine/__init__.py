@@ -15,16 +15,22 @@ def run(paths: list[str], output: str, config: Config, *, progress: bool | None 
 
     Settings, rule packs and output locations are checked before any work
     (CleanerError for usage or configuration errors). Unreadable inputs and
-    failed pages are reported and counted; everything readable is written.
+    failed pages are reported and counted; everything readable is written. The run's
+    statistics go to `--stats FILE` and, for a dataset folder, to `_STATS.json` in it.
     """
+    from cleaner.stats import write_run_stats
+
     with RunContext.start(config, inputs=paths, output=output, progress=progress) as ctx:
         if config.engine == "ray":
             from cleaner.engine.ray import run_ray
 
-            return run_ray(paths, output, ctx)
-        from cleaner.engine.local import run_local
+            summary = run_ray(paths, output, ctx)
+        else:
+            from cleaner.engine.local import run_local
 
-        return run_local(paths, output, ctx)
+            summary = run_local(paths, output, ctx)
+    write_run_stats(paths, output, config, summary)
+    return summary
 
 
 __all__ = ["RunContext", "RunSummary", "run"]

@@ -30,7 +30,7 @@ from cleaner.engine import worker
 
 SPILL_SCHEMA_FIELDS = (
     "id", "source", "url", "site", "folder", "lang", "raw_chars", "packs", "protected", "lines", "texts",
-    "r_block", "r_start", "r_end", "r_reason", "r_detail", "r_text", "metadata",
+    "r_block", "r_start", "r_end", "r_reason", "r_detail", "r_text", "metadata", "seconds",
 )  # fmt: skip
 log = logging.getLogger("cleaner")
 _files: dict[str, Any] = {}  # this process's open spill file, by folder
@@ -47,6 +47,7 @@ def _schema():
             ("raw_chars", pa.int64()), ("packs", lst(s)), ("protected", lst(i32)), ("lines", lst(i32)),
             ("texts", lst(s)), ("r_block", lst(i32)), ("r_start", lst(i32)), ("r_end", lst(i32)),
             ("r_reason", lst(s)), ("r_detail", lst(s)), ("r_text", lst(s)), ("metadata", pa.binary()),
+            ("seconds", pa.map_(s, pa.float64())),
         ]
     )  # fmt: skip
 
@@ -87,6 +88,7 @@ def _encode(docs: list[Document]) -> bytes:
         cols["r_detail"].append([r.detail for r in rs])
         cols["r_text"].append([None if r.text == texts[r.block][r.start : r.end] else r.text for r in rs])
         cols["metadata"].append(pickle.dumps(doc.metadata, protocol=pickle.HIGHEST_PROTOCOL) if doc.metadata else None)
+        cols["seconds"].append(list(doc.seconds.items()))
     batch = pa.RecordBatch.from_pydict(cols, schema=_schema())
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, batch.schema) as writer:
@@ -117,6 +119,7 @@ def _decode(data: bytes) -> list[tuple[Document, int]]:
             metadata=pickle.loads(meta) if meta is not None else {},
             protected=set(cols["protected"][k]),
             packs=tuple(cols["packs"][k]),
+            seconds=dict(cols["seconds"][k] or ()),
         )
         removals = [
             Removal(b, s, e, reason, detail, text if text is not None else texts[b][s:e])
@@ -269,6 +272,11 @@ class Spill:
             self._chunks.append(np.array(self._rows, dtype=np.int64))
             self._rows = []
 
+    @property
+    def count(self) -> int:
+        """Pages recorded (pass 2's total, for its progress bar)."""
+        return sum(len(c) for c in self._chunks) + len(self._rows)
+
     def read(self) -> Iterator[tuple[int, SpillRef | worker.Failure]]:
         for chunk in self._chunks:
             for ordinal, path_id, offset, length, row in chunk.tolist():
@@ -314,11 +322,10 @@ def build_index(paths: list[str], ctx: Any, *, spill: Spill | None = None) -> An
     """
     import tempfile
 
-    from tqdm import tqdm
-
     from cleaner.dedup import CorpusIndex
     from cleaner.dedup.shards import FingerprintShards
-    from cleaner.engine.local import _executor, _map, _no_bar, _pages
+    from cleaner.engine import progress
+    from cleaner.engine.local import _executor, _map, _pages
 
     config = ctx.config
     params = dedup_params(config)
@@ -329,9 +336,9 @@ def build_index(paths: list[str], ctx: Any, *, spill: Spill | None = None) -> An
     try:
         shards = FingerprintShards(Path(owner.name) / "shards", params.num_perm, keep_shingles=config.dup_verify)
         with _executor(config, None, ctx.ruleset) as submit:
-            bar = tqdm(desc="pass 1/2", unit="doc", disable=_no_bar(ctx.progress), mininterval=0.5)
-            for ordinal, outcome in _map(_pages(paths, ctx), batch_fn, submit, config.workers, ctx.notice):
-                bar.update(1)
+            label = "pass 1: fingerprints" if spill is not None else "fingerprints"
+            bar = progress.InputBar(paths, config, label, ctx.progress)
+            for ordinal, outcome in _map(_pages(paths, ctx, bar), batch_fn, submit, config.workers, ctx.notice):
                 if spill is not None:
                     outcome = spill.keep(ordinal, outcome)
                 elif isinstance(outcome, worker.Failure):

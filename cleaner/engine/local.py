@@ -19,11 +19,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from cleaner.config import Config
 from cleaner.document import Page
-from cleaner.engine import worker
+from cleaner.engine import progress, worker
 from cleaner.engine.corpus import Spill, build_index, finish_batch, load_index
 from cleaner.engine.output import open_output
 from cleaner.engine.run import RunContext, RunSummary, run_record
@@ -51,10 +49,14 @@ def run_local(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
                 index = build_index(paths, ctx, spill=spill)
                 items: Iterable[tuple[int, Any]] = spill.read()
                 batch_fn: Callable[[list[Any]], worker.Batch] = finish_batch
+                _second_pass(items, batch_fn, paths, output, ctx, index, spill.count)
             else:
                 index = load_index(config)
-                items, batch_fn = _pages(paths, ctx), worker.clean_batch
-            _second_pass(items, batch_fn, paths, output, ctx, index)
+                reading = progress.InputBar(paths, config, "cleaning", ctx.progress)
+                try:
+                    _second_pass(_pages(paths, ctx, reading), worker.clean_batch, paths, output, ctx, index)
+                finally:
+                    reading.close()
         except BrokenPipeError:
             raise  # the reader of stdout went away (`| head`): the command line ends quietly
         except OSError as exc:
@@ -64,8 +66,12 @@ def run_local(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
     return ctx.summary
 
 
-def _second_pass(items, batch_fn, paths: list[str], output: str, ctx: RunContext, index: Any) -> None:
-    """Clean (or finish) every item in input order and write what is kept; `--max-errors` gives up."""
+def _second_pass(
+    items, batch_fn, paths: list[str], output: str, ctx: RunContext, index: Any, total: int | None = None
+) -> None:
+    """Clean (or finish) every item in input order and write what is kept; `--max-errors` gives up.
+    `total`: the number of items when known (pass 2 after pass 1), for its progress bar; without it,
+    the items are pages being read and the reading bar shows progress."""
     config, summary = ctx.config, ctx.summary
     file_metadata = ctx.file_metadata(index)
     record = run_record(file_metadata, engine="local", inputs=paths, limit=config.limit)
@@ -73,16 +79,18 @@ def _second_pass(items, batch_fn, paths: list[str], output: str, ctx: RunContext
     try:
         with _executor(config, index, ctx.ruleset) as submit:
             todo = ((ordinal, item) for ordinal, item in items if not out.skip(ordinal))
-            bar = tqdm(desc="cleaning", unit="doc", disable=_no_bar(ctx.progress), mininterval=0.5)
+            bar = progress.document_bar("pass 2: cleaning", total, ctx.progress) if total is not None else None
             for ordinal, outcome in _map(todo, batch_fn, submit, config.workers, ctx.notice):
-                bar.update(1)
+                if bar is not None:
+                    bar.update(1)
                 if summary.add(outcome, config):
                     out.write(ordinal, outcome)
                 elif isinstance(outcome, worker.Failure):
                     ctx.failure(outcome)
                 if ctx.too_many_errors():
                     break
-            bar.close()
+            if bar is not None:
+                bar.close()
         summary.skipped_shards = out.skipped
         if summary.gave_up:
             out.abort()
@@ -101,8 +109,9 @@ def write_failed(where: str, exc: OSError) -> OutputError:
     )
 
 
-def _pages(paths: list[str], ctx: RunContext) -> Iterator[tuple[int, Page]]:
-    """Number the readable pages in input order (up to `--limit`), reporting read issues once."""
+def _pages(paths: list[str], ctx: RunContext, bar: progress.InputBar | None = None) -> Iterator[tuple[int, Page]]:
+    """Number the readable pages in input order (up to `--limit`), reporting read issues once;
+    each page read advances `bar`."""
     from cleaner.io.readers import ReadIssue, iter_pages
 
     config = ctx.config
@@ -113,6 +122,8 @@ def _pages(paths: list[str], ctx: RunContext) -> Iterator[tuple[int, Page]]:
             continue
         if config.limit is not None and ordinal >= config.limit:
             return
+        if bar is not None:
+            bar.page(item)
         yield ordinal, item
         ordinal += 1
 
@@ -172,10 +183,6 @@ def _executor(config: Config, index: Any, ruleset: RuleSet | None = None) -> Ite
         max_workers=config.workers, mp_context=context, initializer=worker.init_worker, initargs=initargs
     ) as pool:
         yield pool.submit
-
-
-def _no_bar(progress: bool | None) -> bool | None:
-    return None if progress is None else not progress
 
 
 def check_paths(paths: list[str]) -> None:

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,9 @@ RUN_FILE = "_cleaner_run.json"
 SUCCESS = "_SUCCESS"
 
 #: settings that say how a run was executed, not what the output holds (left out of file metadata)
-EXECUTION_SETTINGS = frozenset({"workers", "errors", "max_errors", "engine", "ray_address", "limit"})
+EXECUTION_SETTINGS = frozenset(
+    {"workers", "errors", "max_errors", "engine", "ray_address", "limit", "stats", "dry_run"}
+)
 
 
 @dataclass
@@ -67,12 +70,34 @@ class RunSummary:
     reasons: Counter = field(default_factory=Counter)
     #: pages on which a rule's regex ran out of time, by `pack/rule`
     timeouts: Counter = field(default_factory=Counter)
+    # for `--stats` (cleaner.stats): characters of every cleaned page, removals by reason family,
+    # site and stage, time per stage, problems by kind, duplicate clusters, repeated blocks
+    read_chars: int = 0
+    reason_chars: Counter = field(default_factory=Counter)
+    site_documents: Counter = field(default_factory=Counter)
+    site_raw_chars: Counter = field(default_factory=Counter)
+    site_removals: Counter = field(default_factory=Counter)
+    site_removed_chars: Counter = field(default_factory=Counter)
+    stage_removals: Counter = field(default_factory=Counter)
+    stage_removed_chars: Counter = field(default_factory=Counter)
+    stage_seconds: Counter = field(default_factory=Counter)
+    error_kinds: Counter = field(default_factory=Counter)
+    warning_kinds: Counter = field(default_factory=Counter)
+    dup_clusters: Counter = field(default_factory=Counter)
+    repeat_documents: Counter = field(default_factory=Counter)
+    repeat_chars: Counter = field(default_factory=Counter)
+    repeat_text: dict[str, str] = field(default_factory=dict)
 
     def __add__(self, other: RunSummary) -> RunSummary:
         merged: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             mine, theirs = getattr(self, f.name), getattr(other, f.name)
-            merged[f.name] = (mine or theirs) if isinstance(mine, bool) else mine + theirs
+            if isinstance(mine, bool):
+                merged[f.name] = mine or theirs
+            elif isinstance(mine, dict) and not isinstance(mine, Counter):
+                merged[f.name] = {**theirs, **mine}  # the earlier part's sample wins
+            else:
+                merged[f.name] = mine + theirs
         return RunSummary(**merged)
 
     def __iadd__(self, other: RunSummary) -> RunSummary:
@@ -90,7 +115,10 @@ class RunSummary:
         self.documents += 1
         if isinstance(outcome, Failure):
             self.failed += 1
+            self.error_kinds[f"{outcome.stage}: {problem_kind(outcome.message)}"] += 1
             return False
+        self.read_chars += outcome.raw_chars
+        self.stage_seconds.update(outcome.seconds)
         if config.min_words and len(outcome.text.split()) < config.min_words:
             self.too_short += 1
             return False
@@ -101,8 +129,36 @@ class RunSummary:
         self.empty += not outcome.text
         self.raw_chars += outcome.raw_chars
         self.clean_chars += outcome.clean_chars
-        self.reasons.update(reason_key(r.reason) for r in outcome.removed)
+        removals = [(r.start, r.end, r.reason, r.text) for r in outcome.removed]
+        self.count_removals(site_key(outcome.site, outcome.url), outcome.raw_chars, removals, outcome.dup_cluster)
         return True
+
+    def count_removals(
+        self, site: str | None, raw_chars: int, removals: list[tuple[int, int, str, str]], dup_cluster: str | None
+    ) -> None:
+        """Count a written page's removals (start, end, reason, text) by reason, site and stage, its
+        duplicate cluster and the repeated blocks it lost."""
+        site = site or NO_SITE
+        self.site_documents[site] += 1
+        self.site_raw_chars[site] += raw_chars
+        self.site_removals[site] += len(removals)
+        if dup_cluster is not None:
+            self.dup_clusters[dup_cluster] += 1
+        repeats_here: set[str] = set()
+        for start, end, reason, text in removals:
+            chars = end - start
+            key = reason_key(reason)
+            self.reasons[key] += 1
+            self.reason_chars[key] += chars
+            self.site_removed_chars[site] += chars
+            self.stage_removals[stage_of(reason)] += 1
+            self.stage_removed_chars[stage_of(reason)] += chars
+            if key == "repeat":
+                cluster = reason.split(":", 1)[1]
+                self.repeat_chars[cluster] += chars
+                repeats_here.add(cluster)
+                self.repeat_text.setdefault(cluster, text[:REPEAT_SAMPLE_CHARS])
+        self.repeat_documents.update(repeats_here)
 
     @property
     def errors(self) -> int:
@@ -146,6 +202,38 @@ class RunSummary:
 def reason_key(reason: str) -> str:
     """Group `repeat:<cluster>` under one key; other reasons are already families."""
     return "repeat" if reason.startswith("repeat:") else reason
+
+
+#: the stage each reason prefix comes from
+STAGES = {"rule": "rules", "heuristic": "heuristics", "lang": "language", "repeat": "repeats"}
+NO_SITE = "(no site)"
+REPEAT_SAMPLE_CHARS = 300
+
+
+def site_key(site: str | None, url: str | None) -> str:
+    """The site a page counts under in run statistics: its site, else its URL's host, else '(no site)'."""
+    if site:
+        return site
+    if url:
+        from urllib.parse import urlsplit
+
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        if host:
+            return host
+    return NO_SITE
+
+
+def stage_of(reason: str) -> str:
+    """The stage a removal's reason names (`rule:wordpress/x` -> rules)."""
+    prefix = reason.split(":", 1)[0]
+    return STAGES.get(prefix, prefix)
+
+
+def problem_kind(message: str) -> str:
+    """A message's kind, for counting: its head (before the first ': '), quoted parts and numbers
+    masked (`page over 9000000 bytes` -> `page over N bytes`; `line 12: not JSON` -> `line N`)."""
+    head = re.sub(r"'[^']*'|\"[^\"]*\"", "…", message.split(": ", 1)[0])
+    return re.sub(r"\d+", "N", head)[:80]
 
 
 class ErrorLog:
@@ -207,6 +295,8 @@ class RunContext:
             check_output(config.errors, inputs, flag="--errors", dataset_ok=False, devices_ok=True)
             if output is not None and os.path.realpath(config.errors) == os.path.realpath(output):
                 raise ConfigError(f"{config.errors}: --errors and -o name the same file")
+        if config.stats:
+            check_output(config.stats, inputs, flag="--stats", dataset_ok=False)
         if inputs:
             check_inputs(inputs, config)  # inputs whose pages would share ids: refused before any output is touched
         ruleset = load_ruleset(config.rules)
@@ -222,8 +312,10 @@ class RunContext:
         """A reader's problem: an unreadable input (error) or a repaired or skipped one (warning)."""
         if issue.fatal:
             self.summary.read_errors += 1
+            self.summary.error_kinds[f"read: {problem_kind(issue.message)}"] += 1
         else:
             self.summary.warnings += 1
+            self.summary.warning_kinds[f"read: {problem_kind(issue.message)}"] += 1
         self.errors.write("error" if issue.fatal else "warning", issue.source, issue.message)
 
     def failure(self, failure: Failure) -> None:
@@ -235,6 +327,7 @@ class RunContext:
     def notice(self, notice: Notice) -> None:
         """A page cleaned with a warning (a rule's regex that ran out of time): counted and logged."""
         self.summary.warnings += 1
+        self.summary.warning_kinds[f"{notice.stage}: {problem_kind(notice.message)}"] += 1
         if notice.rule:
             self.summary.timeouts[notice.rule] += 1
         self.errors.write("warning", notice.source, notice.message, id=notice.id, stage=notice.stage)
