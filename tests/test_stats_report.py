@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 
 import pyarrow.parquet as pq
 import pytest
-from _corpus import corpus as corpus_gen
 
+from cleaner import generate as corpus_gen
 from cleaner.cli import main
 from cleaner.engine.run import RunSummary, problem_kind, site_key
 from cleaner.heuristics import HEURISTICS
@@ -171,7 +171,7 @@ def test_dry_run_lists_settings_packs_inputs_and_an_estimate(tmp_path, capsys):
     assert found["inputs"]["bytes"] == size
     corpus = found["corpus_stage"]
     sampled = corpus["sampled_pages"]
-    assert sampled == 28  # the generated pages and the good record
+    assert sampled == len(corpus_gen.generate(sites=2, docs_per_site=12, seed=5).records()) + 1  # and the good record
     assert sampled <= corpus["pages"] <= 1.2 * sampled  # JSON Lines overhead counts as page bytes
     assert corpus["memory_bytes"] > sampled * 4 * 128 and corpus["disk_bytes"] > 0
     assert plan([str(pages)], Config(repeats=False))["corpus_stage"] is None
