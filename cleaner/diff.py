@@ -117,7 +117,10 @@ class Diff:
         )
         if reasons:
             out.append("removals by reason (in documents of both):   appeared  vanished")
-            out += [f"  {r:40s} {self.reasons_appeared[r]:+9d} {-self.reasons_vanished[r]:+9d}" for r in reasons]
+            out += [
+                f"  {r:40s} {'+' + str(self.reasons_appeared[r]):>9} {'-' + str(self.reasons_vanished[r]):>9}"
+                for r in reasons
+            ]
         for doc_id, text in self.text_diffs.items():
             out += ["", f"--- {doc_id}", text.rstrip("\n")]
         return out
@@ -131,15 +134,17 @@ def _some(ids: list[str], shown: int = 5) -> str:
 
 
 def diff_outputs(a: str, b: str, *, limit: int = 10, context: int = 2) -> Diff:
-    """Compare the outputs at `a` and `b`; keep unified diffs of the first `limit` changed documents
-    (changed text, or changed removals shown as the removed spans that differ)."""
+    """Compare the outputs at `a` and `b`; keep unified diffs of the first `limit` changed documents,
+    those whose text changed first, then those whose removals alone changed (each shows the removal
+    spans that differ)."""
     result = Diff(a, b)
     held: dict[str, tuple[int, tuple[RemovalKey, ...]]] = {}
     for row in iter_rows(a, COLUMNS):
         result.docs_a += 1
         held[row["id"]] = (_digest(row["text"] or ""), removal_keys(row))
     seen: set[str] = set()
-    wanted: dict[str, str] = {}
+    wanted: dict[str, str] = {}  # changed text first, then changed removals only
+    removals_only: dict[str, str] = {}
     for row in iter_rows(b, COLUMNS):
         result.docs_b += 1
         doc_id = row["id"]
@@ -156,9 +161,13 @@ def diff_outputs(a: str, b: str, *, limit: int = 10, context: int = 2) -> Diff:
         result.changed.append(DocChange(doc_id, text_changed, sorted(vanished), sorted(appeared)))
         result.reasons_vanished.update(reason_key(k[3]) for k in vanished)
         result.reasons_appeared.update(reason_key(k[3]) for k in appeared)
-        if len(wanted) < limit:
-            wanted[doc_id] = row["text"] or ""
+        pool = wanted if text_changed else removals_only
+        if len(pool) < limit:
+            pool[doc_id] = row["text"] or ""
     result.only_a = [doc_id for doc_id in held if doc_id not in seen]
+    for doc_id, text in removals_only.items():
+        if len(wanted) < limit:
+            wanted[doc_id] = text
     if wanted:
         by_id = {c.id: c for c in result.changed}
         for row in iter_rows(a, COLUMNS):

@@ -89,16 +89,15 @@ def bar_chart(rows: list[tuple[str, float, str, str]], *, unit: str = "chars", w
 
 
 def share_bar(shares: list[tuple[str, float]], *, width: int = 760, unit: str = "") -> str:
-    """One stacked bar of shares (label, value), coloured by stage, with a legend; an SVG element."""
+    """One stacked bar of shares (label, value), coloured by stage, and its legend below (HTML, so it wraps)."""
     total = sum(v for _, v in shares)
     if not total:
         return '<p class="empty">nothing to show</p>'
     parts = [
-        f'<svg class="chart" role="img" width="{width}" height="58" viewBox="0 0 {width} 58" '
+        f'<svg class="chart" role="img" width="{width}" height="26" viewBox="0 0 {width} 26" '
         'xmlns="http://www.w3.org/2000/svg">'
     ]
     x = 0.0
-    legend_x = 0
     for label, value in shares:
         w = width * value / total
         parts.append(
@@ -106,13 +105,12 @@ def share_bar(shares: list[tuple[str, float]], *, width: int = 760, unit: str = 
             f"<title>{_e(label)}: {_n(value)}{unit} ({value / total:.0%})</title></rect>"
         )
         x += w
-        parts.append(
-            f'<rect x="{legend_x}" y="38" width="12" height="12" fill="{_colour(label)}"/>'
-            f'<text x="{legend_x + 16}" y="49" class="label">{_e(label)} {value / total:.0%}</text>'
-        )
-        legend_x += 30 + 9 * len(f"{label} {value / total:.0%}")
     parts.append("</svg>")
-    return "".join(parts)
+    legend = "".join(
+        f'<span><i style="background:{_colour(label)}"></i>{_e(label)} {value / total:.0%}</span>'
+        for label, value in shares
+    )
+    return "".join(parts) + f'<div class="legend">{legend}</div>'
 
 
 def histogram(sizes: dict[str, int], *, width: int = 1000, height: int = 180) -> str:

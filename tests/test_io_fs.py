@@ -127,6 +127,7 @@ def test_cli_run_from_s3_to_s3(s3_server, monkeypatch):
     names = sorted(i.base_name for i in filesystem.get_file_info(pafs.FileSelector("cleaner-run/out")))
     assert names == [
         "_META.json",
+        "_STATS.json",
         "_SUCCESS",
         "_cleaner_run.json",
         "part-00000.parquet",

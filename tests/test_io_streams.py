@@ -92,6 +92,7 @@ def test_sharded_output_is_one_dataset_even_when_a_field_changes_type(tmp_path, 
     assert main(args) == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "_META.json",
+        "_STATS.json",
         "_SUCCESS",
         "_cleaner_run.json",
         f"part-00000.{fmt}",
