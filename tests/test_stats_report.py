@@ -91,7 +91,7 @@ def test_summary_parts_merge(run):
 class _Page(HTMLParser):
     """Collects what the structure test looks at: tags, section ids, external references."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.tags: list[str] = []
         self.sections: list[str] = []

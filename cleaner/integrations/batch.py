@@ -62,7 +62,7 @@ def clean_batch(
         results.append(clean_one(text, id=doc_id, url=url, config=config))
     out = {name: list(values) for name, values in batch.items()}
     out[text_column] = [r.text for r in results]
-    columns = {
+    columns: dict[str, list[Any]] = {
         id_column: [r.id for r in results],
         "site": [r.site for r in results],
         "lang": [r.lang for r in results],
