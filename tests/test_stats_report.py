@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner import generate as corpus_gen
 from cleaner.cli import main
@@ -210,3 +212,48 @@ def test_verbose_does_not_show_other_libraries_debug_logs(tmp_path):
     assert proc.returncode == 0, proc.stderr
     debug = [line for line in proc.stderr.splitlines() if "DEBUG" in line and not line.startswith("cleaner")]
     assert debug == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([None, "a.example", "b.example"]),
+            st.lists(
+                st.tuples(
+                    st.sampled_from(["heuristic:nav", "rule:p/r", "repeat:c1", "repeat:c2", "lang:es"]),
+                    st.integers(1, 30),
+                ),
+                max_size=4,
+            ),
+            st.sampled_from([None, "d1", "d2"]),
+        ),
+        max_size=12,
+    ),
+    st.integers(0, 12),
+)
+def test_summary_of_parts_adds_up_to_the_summary_of_the_whole(pages, cut):
+    """Engines count parts (batches, Ray tasks) and merge them with `+`: the merge must equal one count."""
+    from cleaner.config import Config
+    from cleaner.document import Removal, Result
+
+    results = []
+    for k, (site, removals, dup) in enumerate(pages):
+        removed = tuple(Removal(i, 0, n, reason, "", "x" * n) for i, (reason, n) in enumerate(removals))
+        text = "kept text"
+        raw = len(text) + sum(n for _, n in removals)
+        results.append(
+            Result(f"d{k}", "s", None, site, None, text, removed, raw, dup_cluster=dup, seconds={"rules": 0.25})
+        )
+
+    def count(part):
+        summary = RunSummary()
+        for result in part:
+            summary.add(result, Config())
+        return summary
+
+    whole, first, second = count(results), count(results[:cut]), count(results[cut:])
+    merged = first + second
+    assert merged == whole
+    first += second
+    assert first == whole

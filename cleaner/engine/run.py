@@ -101,8 +101,9 @@ class RunSummary:
         return RunSummary(**merged)
 
     def __iadd__(self, other: RunSummary) -> RunSummary:
+        merged = self + other  # once: the per-site and per-cluster counters can be large
         for f in dataclasses.fields(self):
-            setattr(self, f.name, getattr(self + other, f.name))
+            setattr(self, f.name, getattr(merged, f.name))
         return self
 
     def add(self, outcome: Result | Failure, config: Config) -> bool:
