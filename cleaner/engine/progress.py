@@ -7,6 +7,7 @@ one-pass run. A bar is only drawn where tqdm would draw one (a terminal, not `-q
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from tqdm import tqdm
@@ -24,15 +25,13 @@ class InputBar:
     close within one (compressed files and record overhead are the error)."""
 
     def __init__(self, paths: list[str], config: Any, desc: str, progress: bool | None):
-        self.bar = tqdm(desc=desc, unit="B", unit_scale=True, disable=_disabled(progress), mininterval=0.5)
-        self.sizes: dict[str, int] = {}
+        shown = progress if progress is not None else sys.stderr.isatty()
+        self.sizes: dict[str, int] = input_sizes(paths, config) if shown else {}
+        total = sum(self.sizes.values()) or None
+        self.bar = tqdm(desc=desc, unit="B", unit_scale=True, total=total, disable=not shown, mininterval=0.5)
         self.done = 0
         self.source: str | None = None
         self.in_file = 0
-        if not self.bar.disable:
-            self.sizes = input_sizes(paths, config)
-            self.bar.total = sum(self.sizes.values()) or None
-            self.bar.refresh()
         self.pages = 0
 
     def page(self, page: Page) -> None:
