@@ -87,6 +87,12 @@ class Pipeline:
             self._guard = Watchdog(self.ruleset, self.config.extract_timeout, extractor=self.config.extractor)
         return self._guard
 
+    def close(self) -> None:
+        """Stop this process's extraction watchdog child, if one was started."""
+        if self._guard is not None:
+            self._guard.close()
+            self._guard = None
+
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_guard": None}  # a watchdog's child process belongs to its process
 
