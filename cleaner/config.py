@@ -108,8 +108,9 @@ class Config:
         1 << 20, help="report and skip a text page with a line over N characters (default 1 MiB)", metavar="N"
     )
     extractor: str = setting(
-        "dom",
-        help="HTML extractor: dom (blocks with markup features, metadata from the page; default) or trafilatura",
+        "trafilatura",
+        help="HTML extractor: trafilatura (the default: best article F1) or dom (markup features and metadata "
+        "from one lxml parse, about 4x faster)",
         choices=_extractors,
     )
     extract_timeout: float = setting(

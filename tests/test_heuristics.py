@@ -50,7 +50,7 @@ def run_html(html: str, *, disabled: set[str]):
     from cleaner.document import Page
     from cleaner.extract import to_document
 
-    doc = to_document(Page(id="t", source="t.html", content=html, kind="html"))
+    doc = to_document(Page(id="t", source="t.html", content=html, kind="html"), extractor="dom")
     removals = heuristics.find_removals(doc, disabled=set(disabled))
     doc.add(removals)
     reasons = {r.text.strip(): r.reason for r in removals}

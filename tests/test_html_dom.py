@@ -47,7 +47,7 @@ def blocks(doc) -> dict[str, object]:
 
 
 def cleaned(p: Page, **settings) -> str:
-    pipeline = Pipeline.from_config(Config(extract_timeout=0, **settings))
+    pipeline = Pipeline.from_config(Config(**{"extract_timeout": 0, "extractor": "dom", **settings}))
     return pipeline.clean(pipeline.document(p)).text
 
 
@@ -58,7 +58,7 @@ def test_navigation_carries_its_tokens_and_goes():
     p = page(
         '<nav class="menu"><ul><li><a href="/">Home</a></li><li><a href="/w">World</a></li></ul></nav>' + article()
     )
-    features = blocks(to_document(p))
+    features = blocks(to_document(p, extractor="dom"))
     assert features["Home"].tag == "li" and features["Home"].in_list
     assert {"nav", "menu"} <= set(features["Home"].tokens) and features["Home"].link_density == 1.0
     assert features["Home"].in_article is False and features[PROSE[0]].in_article is True
@@ -71,7 +71,7 @@ def test_related_list_of_links_goes_even_inside_the_article():
         f'<li><a href="/s{i}">Other headline number {i} about the port</a></li>' for i in range(3)
     )
     p = page(article(related + "</ul></div>"))
-    features = blocks(to_document(p))
+    features = blocks(to_document(p, extractor="dom"))
     item = features["Other headline number 0 about the port"]
     assert "related" in item.tokens and item.in_article is True and item.group >= 0
     text = cleaned(p)
@@ -81,7 +81,7 @@ def test_related_list_of_links_goes_even_inside_the_article():
 def test_in_article_list_without_links_is_content():
     steps = "<ol>" + "".join(f"<li>Step {w} of the repair plan</li>" for w in ("one", "two", "three", "four")) + "</ol>"
     p = page(article(steps))
-    features = blocks(to_document(p))
+    features = blocks(to_document(p, extractor="dom"))
     assert features["Step one of the repair plan"].in_list and features["Step one of the repair plan"].tag == "li"
     text = cleaned(p)
     assert all(f"Step {w} of the repair plan" in text for w in ("one", "two", "three", "four"))
@@ -100,7 +100,7 @@ def test_list_items_that_repeat_on_purpose_are_kept():
 def test_table_cells_are_blocks_with_table_membership():
     table = "<table><tr><th>Energy</th><td>310 kcal</td></tr><tr><th>Protein</th><td>18 g</td></tr></table>"
     p = page(article(table))
-    features = blocks(to_document(p))
+    features = blocks(to_document(p, extractor="dom"))
     assert features["310 kcal"].in_table and features["310 kcal"].tag == "td"
     assert features["310 kcal"].group == features["Protein"].group >= 0
     assert "310 kcal" in cleaned(p)
@@ -111,14 +111,14 @@ def test_comments_go_though_they_are_prose():
         f'<div class="comment"><p>{s}</p></div>' for s in PROSE[1:]
     )
     p = page(article() + "</article>" + comments + "</section>")
-    features = blocks(to_document(p))
+    features = blocks(to_document(p, extractor="dom"))
     assert "comment" in features[PROSE[2]].tokens
     assert PROSE[2] not in cleaned(p)
 
 
 def test_heading_level_depth_and_link_density():
     p = page(article('<h2>What comes <a href="/next">next</a></h2>', f'<p>{PROSE[2]} <a href="/x">More</a></p>'))
-    features = blocks(to_document(p))
+    features = blocks(to_document(p, extractor="dom"))
     assert features["Harbour reopens"].heading == 1 and features["What comes next"].heading == 2
     assert 0 < features[f"{PROSE[2]} More"].link_density < 0.1
     assert features["What comes next"].depth > features["Harbour reopens"].depth - 1
@@ -139,7 +139,7 @@ def test_token_of_matches_whole_words():
 
 
 def test_dumps_have_no_markup():
-    doc = to_document(Page(id="t", source="t.txt", content="Line one\nLine two"))
+    doc = to_document(Page(id="t", source="t.txt", content="Line one\nLine two"), extractor="dom")
     assert all(b.markup is None for b in doc.blocks)
     assert all(b.markup is None for b in to_document(page(article()), extractor="trafilatura").blocks)
 
@@ -156,21 +156,23 @@ def test_metadata_from_json_ld_meta_and_time():
         '{"@type": "NewsArticle", "headline": "Harbour reopens after repairs", "datePublished": "2024-03-04T08:00Z"}]}'
         "</script>"
     )
-    info = to_document(page(article(), head=head)).info
+    info = to_document(page(article(), head=head), extractor="dom").info
     assert (info.title, info.author, info.date, info.sitename) == (
         "Harbour reopens after repairs",
         "Jo Weller",
         "2024-03-04",
         "Example News",
     )
-    info = to_document(page('<time datetime="2019-07-01">July 1</time>' + article(), head="<title>T</title>")).info
+    info = to_document(
+        page('<time datetime="2019-07-01">July 1</time>' + article(), head="<title>T</title>"), extractor="dom"
+    ).info
     assert (info.title, info.author, info.date, info.sitename) == ("T", None, "2019-07-01", None)
-    assert to_document(page(article())).info.date is None
+    assert to_document(page(article()), extractor="dom").info.date is None
 
 
 def test_bad_json_ld_is_ignored():
     head = '<script type="application/ld+json">{not json</script><meta property="og:title" content="OG title">'
-    assert to_document(page(article(), head=head)).info.title == "OG title"
+    assert to_document(page(article(), head=head), extractor="dom").info.title == "OG title"
 
 
 def test_date_of():
@@ -193,7 +195,7 @@ def test_metadata_columns_in_the_output_and_input_fields_renamed(tmp_path: Path)
         encoding="utf-8",
     )
     out = tmp_path / "out.parquet"
-    run([str(records)], str(out), Config(repeats=False), progress=False)
+    run([str(records)], str(out), Config(repeats=False, extractor="dom"), progress=False)
     table = pq.read_table(out)
     for name in ("title", "author", "date", "sitename"):
         assert table.schema.field(name).nullable
@@ -213,7 +215,7 @@ def test_trafilatura_extractor_fills_metadata_too():
 
 def test_extractor_switch_chooses_the_path(tmp_path: Path):
     p = page('<nav><a href="/">Home</a></nav>' + article())
-    dom, traf = to_document(p), to_document(p, extractor="trafilatura")
+    dom, traf = to_document(p, extractor="dom"), to_document(p, extractor="trafilatura")
     assert "Home" in [b.text for b in dom.blocks] and "Home" not in [b.text for b in traf.blocks]
     assert PROSE[0] in cleaned(p, extractor="trafilatura") and PROSE[0] in cleaned(p)
     with pytest.raises(InputError, match="unknown extractor"):
@@ -239,7 +241,7 @@ def deep(levels: int) -> Page:
 def test_deep_nesting_is_extracted_by_the_dom_extractor():
     p = deep(1000)
     assert nesting_depth(p.content) > 1000
-    texts = [b.text for b in to_document(p).blocks]
+    texts = [b.text for b in to_document(p, extractor="dom").blocks]
     assert texts == [PROSE[0], PROSE[1]]
 
 
@@ -251,7 +253,7 @@ def test_deep_nesting_is_reported_by_the_trafilatura_extractor():
 def test_stale_charset_declarations_are_ignored():
     html = '<?xml version="1.0" encoding="ISO-8859-1"?><html><head><meta charset="windows-1252"></head>'
     html += f"<body><p>Café in São Tomé — {PROSE[0]}</p></body></html>"
-    doc = to_document(Page(id="c", source="c.html", content=html, kind="html"))
+    doc = to_document(Page(id="c", source="c.html", content=html, kind="html"), extractor="dom")
     assert doc.blocks[0].text == f"Café in São Tomé — {PROSE[0]}"
 
 
@@ -292,7 +294,8 @@ def test_a_hung_page_is_reported_with_any_number_of_workers(tmp_path: Path, work
     env = dict(os.environ, **{CHILD_ENV: str(HANGING_CHILD)})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
     command = [sys.executable, "-m", "cleaner.cli", "clean", str(folder), "-o", str(out), "-q"]
-    command += ["-j", str(workers), "--no-repeats", "--extract-timeout", "2", "--errors", str(errors)]
+    command += ["-j", str(workers), "--no-repeats", "--extractor", "dom", "--extract-timeout", "2"]
+    command += ["--errors", str(errors)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
     ids = set(pq.read_table(out, columns=["id"]).column("id").to_pylist())
@@ -308,7 +311,7 @@ def test_a_hung_page_is_reported_with_any_number_of_workers(tmp_path: Path, work
 def test_html_fixture_golden(name: str, golden):
     source = FIXTURES / f"{name}.html"
     p = Page(id=name, source=source.name, content=source.read_text(encoding="utf-8"), kind="html")
-    pipeline = Pipeline.from_config(Config(extract_timeout=0))
+    pipeline = Pipeline.from_config(Config(extract_timeout=0, extractor="dom"))
     result = pipeline.clean(pipeline.document(p))
     expected = FIXTURES / "expected"
     golden(expected / f"{name}.txt", result.text + "\n")

@@ -37,7 +37,7 @@ from cleaner.errors import InputError
 from cleaner.extract.trafilatura import DEFAULT_OPTIONS, ExtractOptions, body_paragraphs
 
 #: the HTML extractors, the ``--extractor`` choices (the first is the default)
-EXTRACTORS = ("dom", "trafilatura")
+EXTRACTORS = ("trafilatura", "dom")
 #: how many pages a worker extracts between two `reset_extraction_caches()` calls
 RESET_EVERY = 500
 #: lxml's parser gives up below this nesting depth (libxml2's limit without XML_PARSE_HUGE)
