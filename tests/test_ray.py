@@ -11,7 +11,6 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
@@ -96,21 +95,6 @@ def test_uris_limit_and_no_repeats(ray_instance, corpus, tmp_path):
     assert summary.documents == 9 and clusters == []
     assert {k: v[:2] for k, v in ray_rows.items()} == {k: v[:2] for k, v in local_rows.items()}
     assert all(source.startswith("file://") for _, _, source in ray_rows.values())
-
-
-def test_band_key_shuffle_gives_the_in_memory_edges(ray_instance):
-    from cleaner.dedup import banding
-    from cleaner.engine.ray_dedup import similar_pairs
-
-    rng = np.random.default_rng(7)
-    sigs = rng.integers(0, 2**32, size=(400, 128), dtype=np.uint32)
-    for copy, original in [(5, 1), (17, 1), (300, 42), (301, 300), (399, 0)]:
-        sigs[copy] = sigs[original]
-        sigs[copy, rng.choice(128, 12, replace=False)] = rng.integers(0, 2**32, 12, dtype=np.uint32)
-    expected = banding.similar_pairs(sigs, 0.8, 128)
-    got = similar_pairs(sigs, 0.8, 128, partitions=3)
-    assert len(expected) >= 5
-    np.testing.assert_array_equal(got, expected)
 
 
 def test_refusals(ray_instance, corpus, tmp_path):

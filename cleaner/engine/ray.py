@@ -7,8 +7,9 @@ calls (`cleaner.engine.worker`: `init_worker`, `corpus.first_pass_batch`,
 - Inputs are listed on the driver (file names only) and read by `flat_map`
   tasks with the local readers, one file per call; the driver never holds pages.
 - Pass 1 (repeats on): `map_batches` fingerprints pages; the driver streams the
-  fingerprints (hashes and signatures, no text) into `CorpusIndex.build`, whose
-  near-duplicate banding runs as a Ray shuffle over band keys (`ray_dedup`).
+  fingerprints (hashes and signatures, no text) into the on-disk fingerprint shards,
+  and the index is built from them out of core (DuckDB), as on the local engine; its
+  workers reopen the index folder by path (so the folder must be on a shared disk).
 - Pass 2: `map_batches` cleans pages against the index and turns the results
   into Arrow rows with the local writer's schema (`cleaner.io.writer`); Ray's
   `write_parquet` writes them into the output folder; `_SUCCESS` comes last.
