@@ -99,7 +99,8 @@ def test_throughput_smoke(tmp_path):
 def test_quality_on_five_eval_pages(tmp_path):
     quality = _load("quality")
     systems = (
-        "nothing removed,line filter (terminal punct. & ≥3 words),cleaner clean_text,cleaner HTML (extract + stages)"
+        "nothing removed,line filter (terminal punct. & ≥3 words),cleaner clean_text,"
+        "cleaner HTML --extractor trafilatura,cleaner HTML (dom extractor + stages)"
     )
     args = ["--limit", "5", "--systems", systems, "--no-engine", "--out", str(tmp_path), "--eval-dir", str(EVAL)]
     assert quality.main(args) == 0
