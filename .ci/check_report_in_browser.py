@@ -42,7 +42,7 @@ def browse(browser: str, page: Path, profile: Path, *extra: str) -> subprocess.C
 
 
 def main() -> int:
-    artifacts = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / ".ci" / "artifacts"
+    artifacts = (Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / ".ci" / "artifacts").resolve()
     artifacts.mkdir(parents=True, exist_ok=True)
     browser = chromium()
     with tempfile.TemporaryDirectory(prefix="cleaner-report-") as tmp:
