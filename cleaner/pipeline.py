@@ -51,27 +51,11 @@ class Pipeline:
         extracted by this process's `Watchdog` child, which is killed and replaced when a page
         hangs. Raises InputError for a page that cannot be extracted.
         """
-        from cleaner.extract import RESET_EVERY, NoMainText, reset_extraction_caches, to_document, warm_up
+        from cleaner.extract import NoMainText
 
-        if page.kind == "html" and self.config.extract_timeout > 0:
-            try:
-                doc = self._watchdog().document(page, site=site)
-            except NoMainText:
-                doc = Document.from_text("", id=page.id, source=page.source, url=page.url, metadata=page.metadata)
-            if site is not None:
-                doc.site = site
-            return doc
-        if page.kind == "html":
-            if self._extracted == 0:
-                warm_up(self.config.extractor)
-            self._extracted += 1
-            if self._extracted % RESET_EVERY == 0:
-                reset_extraction_caches()
         started = time.perf_counter()
         try:
-            doc = to_document(
-                page, self.ruleset, timeout=self.config.extract_timeout, site=site, extractor=self.config.extractor
-            )
+            doc = self._extract(page, site)
         except NoMainText:
             doc = Document.from_text("", id=page.id, source=page.source, url=page.url, metadata=page.metadata)
         doc.seconds["extract"] = time.perf_counter() - started
@@ -79,6 +63,22 @@ class Pipeline:
             doc.site = site
         doc.folder = page.folder
         return doc
+
+    def _extract(self, page: Page, site: str | None) -> Document:
+        """`to_document` in this process, or in the watchdog's child when HTML has a time limit."""
+        from cleaner.extract import RESET_EVERY, reset_extraction_caches, to_document, warm_up
+
+        if page.kind == "html" and self.config.extract_timeout > 0:
+            return self._watchdog().document(page, site=site)
+        if page.kind == "html":
+            if self._extracted == 0:
+                warm_up(self.config.extractor)
+            self._extracted += 1
+            if self._extracted % RESET_EVERY == 0:
+                reset_extraction_caches()
+        return to_document(
+            page, self.ruleset, timeout=self.config.extract_timeout, site=site, extractor=self.config.extractor
+        )
 
     def _watchdog(self):
         from cleaner.extract.watchdog import Watchdog

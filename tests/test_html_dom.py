@@ -277,6 +277,18 @@ def test_watchdog_kills_a_hung_extraction_and_goes_on():
         guard.close()
 
 
+def test_watched_extraction_keeps_the_page_folder_and_time():
+    """The watchdog path (the default for HTML) gives the same document fields as extracting in
+    process: the site folder the corpus stage keys on, and the extraction time for --stats."""
+    p = Page(id="f", source="f.html", content=page(article()).content, kind="html", folder="harbour-times")
+    pipeline = Pipeline.from_config(Config(extract_timeout=30))
+    try:
+        doc = pipeline.document(p)
+    finally:
+        pipeline.close()
+    assert doc.folder == "harbour-times" and doc.blocks and "extract" in doc.seconds
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_hung_page_is_reported_with_any_number_of_workers(tmp_path: Path, workers: int):
     """End to end in a fresh process (its pool's workers inherit the environment naming the
