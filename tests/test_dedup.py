@@ -119,6 +119,28 @@ def test_similar_pairs_finds_near_duplicates_only():
     assert banding.similar_pairs(sigs, 0.8, 128, 0.1, 0.9).tolist() == [[0, 4], [1, 3]]
 
 
+def test_out_of_core_pairs_are_the_in_memory_banding(tmp_path):
+    """The DuckDB group-by over band keys finds exactly the verified pairs of in-memory banding."""
+    from cleaner.dedup import DedupParams
+    from cleaner.dedup.build import connect, similar_pairs
+
+    rng = np.random.default_rng(7)
+    sigs = rng.integers(0, 2**32, size=(400, 128), dtype=np.uint32)
+    for copy, original in [(5, 1), (17, 1), (300, 42), (301, 300), (399, 0)]:
+        sigs[copy] = sigs[original]
+        sigs[copy, rng.choice(128, 12, replace=False)] = rng.integers(0, 2**32, 12, dtype=np.uint32)
+    np.save(tmp_path / "sigs.npy", sigs)
+    p = DedupParams()
+    expected = banding.similar_pairs(sigs, 0.8, 128, p.false_positive_weight, p.false_negative_weight)
+    con = connect(tmp_path, "256MB", 1)
+    try:
+        got = similar_pairs(con, tmp_path / "sigs.npy", np.arange(len(sigs)), 0.8, p)
+    finally:
+        con.close()
+    assert len(expected) >= 5
+    np.testing.assert_array_equal(got, expected)
+
+
 def test_union_find_roots_are_smallest_members_whatever_the_edge_order():
     edges = np.array([[5, 3], [3, 9], [1, 2], [9, 0]])
     for perm in ([0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]):

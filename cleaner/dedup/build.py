@@ -152,9 +152,8 @@ def similar_pairs(
     for batch in reader:
         pairs = np.stack([batch.column(0).to_numpy(), batch.column(1).to_numpy()], axis=1).astype(np.int64)
         sigs = _open_sigs(sigs_path, p.num_perm)
-        keep = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1) >= threshold
+        pairs = banding.verified(sigs, pairs, threshold)
         del sigs
-        pairs = pairs[keep]
         if check is not None and len(pairs):
             pairs = pairs[check(pairs)]
         if len(pairs):
