@@ -74,16 +74,37 @@ def _comment_meta_after(view: View, i: int, *, window: int) -> int:
     return sum(is_comment_meta(view.texts[j]) for j in range(i + 1, min(len(view), i + 1 + window)))
 
 
-def _scores(view: View, *, short_penalty: float) -> list[float]:
+_SENTENCE_BREAK = re.compile(r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?[^\W\d_a-z]")
+
+
+@_per_text
+def _runs_of_sentences(text: str) -> bool:
+    """Several sentences in one block (two breaks between them at least), whatever its language
+    and however it ends: a paragraph cut short by a paywall, or one in a language whose function
+    words the prose test does not know."""
+    found = 0
+    for m in _SENTENCE_BREAK.finditer(text):
+        if text[m.end() - 1].isupper():
+            found += 1
+            if found >= 2:
+                return True
+    return False
+
+
+def _scores(view: View, *, short_penalty: float, long_words: int = 25) -> list[float]:
+    """Line scores for the densest run: a prose block counts its words, a short one costs
+    `short_penalty`, and a block with no word in it (a zero-width space, a rule of dashes) is
+    neutral, as are blocks already removed."""
     scores = []
     protected, gone, taken = view.doc.protected, view.gone, view.taken
     for i, (w, prose, terminal) in enumerate(zip(view.words, view.prose, view.terminal, strict=True)):
         if i in protected and i not in gone:
             scores.append(max(w, 1.0))
-        elif i in taken or i in gone:
-            # neutral, so that cleaning clean text finds the same region (idempotence)
+        elif i in taken or i in gone or not view.keys[i]:
+            # neutral: removed blocks so that cleaning clean text finds the same region (idempotence),
+            # blank-looking ones because a reader sees nothing there
             scores.append(0.0)
-        elif prose:
+        elif prose or (w >= long_words and _runs_of_sentences(view.texts[i])):
             scores.append(float(w))
         elif terminal and w >= 3:
             scores.append(0.0)
@@ -123,12 +144,15 @@ def find_region(
     before_ratio: float = 0.5,
     comment_window: int = 30,
     min_comment_meta: int = 2,
+    box_window: int = 8,
 ) -> Region | None:
     """The article region: the densest run of prose blocks, closed at an end marker (a section
     label for related stories, popular lists or comments) once some article text came before it.
     A label closes it when most of the article's prose came before it, or when comment furniture
     (`min_comment_meta` lines of it within `comment_window` blocks) follows: a long comment thread
-    has more prose than the article. None when the page has too little prose to tell."""
+    has more prose than the article. A label that opens a box inside the article (a few headlines,
+    then the article's paragraphs go on: `_box_inside`) does not close it. None when the page has
+    too little prose to tell."""
     span = article_span(view)  # the DOM's article container, where the page has one
     if span is not None:
         start, end = span
@@ -147,7 +171,11 @@ def find_region(
             # "Comments" button in a share bar above the text must not); a comment header always
             # ends it, and so does a label followed by comment furniture (bylines with times, votes)
             if (
-                (label and words_before >= before_ratio * (total_prose - words_before))
+                (
+                    label
+                    and words_before >= before_ratio * (total_prose - words_before)
+                    and not _box_inside(view, i, end, window=box_window)
+                )
                 or (w <= 20 and _is_comment_header(text))
                 or (label and _comment_meta_after(view, i, window=comment_window) >= min_comment_meta)
             ):
@@ -157,6 +185,35 @@ def find_region(
     while region.end > region.start and not view.alive(region.end):
         region.end -= 1
     return region
+
+
+_COMMENT_WORD = re.compile(r"comment|repl|respon|discussion|conversation", re.IGNORECASE)
+
+
+def _box_inside(
+    view: View, label: int, end: int, *, window: int, max_words: int = 25, paragraph_words: int = 15
+) -> bool:
+    """The label opens a box inside the article ("Related articles" over two headlines, then more of
+    the article): within `window` live blocks after it, past one short block or more, two prose
+    paragraphs of `paragraph_words` or more follow one another. A list of other stories alternates
+    headlines and summaries, and a comment thread names and dates its comments, so neither has two
+    in a row this soon; a comment label ("Comments", "Leave a reply") never opens a box."""
+    if _COMMENT_WORD.search(view.texts[label]):
+        return False
+    seen, after_prose = 0, False
+    for j in range(label + 1, end + 1):
+        if not view.alive(j) or not view.keys[j]:
+            continue
+        seen += 1
+        if view.prose[j] and view.words[j] >= paragraph_words:
+            if after_prose:
+                return True
+            if seen == 1:
+                return False  # no headline under the label: what follows is not a box
+            after_prose = True
+        elif after_prose or view.words[j] > max_words or seen > window:
+            return False
+    return False
 
 
 def _slug_words(url: str | None) -> set[str]:
