@@ -226,6 +226,8 @@ class _Matcher:
                     unsure[text] = verdict
                 else:
                     memo[text] = verdict
+        if not unsure:
+            return list(map(memo.__getitem__, texts))
         return [unsure[t] if t in unsure else memo[t] for t in texts]
 
     def _flagged(self, texts: list[str]) -> set[int] | range:
@@ -295,10 +297,13 @@ def apply_packs(packs: list[RulePack], doc: Document) -> tuple[list[Removal], se
     removed: set[int] = set()
     if not packs or not doc.blocks:
         return removals, protected
-    verdicts = _matcher(packs).verdicts([b.text for b in doc.blocks])
+    matcher = _matcher(packs)
+    verdicts = matcher.verdicts([b.text for b in doc.blocks])
+    nothing = matcher.nothing
+    said = [(i, v) for i, v in enumerate(verdicts) if v is not nothing]  # most blocks match no rule
     for n, pack in enumerate(packs):
         for rule in pack.cuts:
-            marker = next((b.index for b, v in zip(doc.blocks, verdicts, strict=True) if rule.id in v.cuts[n]), None)
+            marker = next((i for i, v in said if rule.id in v.cuts[n]), None)
             if marker is None:
                 continue
             span = range(marker, len(doc.blocks)) if rule.remove == "after" else range(0, marker + 1)
@@ -307,12 +312,12 @@ def apply_packs(packs: list[RulePack], doc: Document) -> tuple[list[Removal], se
                     removed.add(index)
                     detail = "cut marker" if index == marker else f"{rule.remove} cut marker"
                     removals.append(doc.remove_block(index, f"rule:{pack.id}/{rule.id}", detail))
-        for block, verdict in zip(doc.blocks, verdicts, strict=True):
+        for index, verdict in said:
             drop = verdict.drops[n]
-            if drop is not None and block.index not in removed:
-                removed.add(block.index)
-                removals.append(doc.remove_block(block.index, f"rule:{pack.id}/{drop.id}", "drop"))
-        protected.update(b.index for b, v in zip(doc.blocks, verdicts, strict=True) if v.keeps[n])
+            if drop is not None and index not in removed:
+                removed.add(index)
+                removals.append(doc.remove_block(index, f"rule:{pack.id}/{drop.id}", "drop"))
+        protected.update(i for i, v in said if v.keeps[n])
     removals.sort(key=lambda r: r.block)
     return removals, protected
 

@@ -133,3 +133,18 @@ def test_compare_trees_names_what_differs():
         "added: only in the newer tree",
         "p2: text, dup_rank differ",
     ]
+
+
+def test_clean_does_not_import_pandas(tmp_path):
+    """pyarrow would import pandas (about 0.4 s of start-up) on the writer's first conversion (with
+    the corpus stage on, DuckDB's Arrow export imports it all the same)."""
+    import subprocess
+
+    code = (
+        "import sys; from cleaner import cli; "
+        f"code = cli.main(['clean', {str(REPO / 'fixtures/inputs/dumps/cup-final.txt')!r}, '-o', "
+        f"{str(tmp_path / 'out.parquet')!r}, '-q', '--no-repeats']); "
+        "print(code, 'pandas' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout.split() == ["0", "False"]

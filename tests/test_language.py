@@ -198,3 +198,27 @@ def test_seed_002_spanish_tail_removed_as_gold():
     kept = doc.kept_text(r.block)
     assert kept == gold[-1]
     assert doc.blocks[r.block].text == kept + r.text
+
+
+def test_shipped_model_is_py3langids_model_restricted_to_two_letter_codes():
+    """cleaner/data/langid.zst holds py3langid's own arrays (regenerate it with
+    `python -m cleaner.language --write-model` when py3langid's model changes)."""
+    import numpy as np
+
+    shipped = language.read_model(language.MODEL_PATH)
+    packaged = language._packaged_model()
+    assert shipped["classes"] == packaged["classes"]
+    for name in ("ptc", "pc", "nextmove", "nextmove_row", "out_feat"):
+        assert np.array_equal(np.asarray(shipped[name]), np.asarray(packaged[name])), name
+
+
+def test_model_ranks_as_py3langid_does():
+    from py3langid.langid import LanguageIdentifier
+
+    model = language._packaged_model()
+    reference = LanguageIdentifier(
+        model["ptc"], model["pc"], model["classes"], model["nextmove"], model["out_feat"],
+        norm_probs=True, tk_row=model["nextmove_row"],
+    )  # fmt: skip
+    for text in [*ENGLISH, *GERMAN, *SPANISH, "習近平", "Путин заявил во вторник", ""]:
+        assert language.rank(text) == reference.rank(text)

@@ -146,19 +146,26 @@ class RunSummary:
         if dup_cluster is not None:
             self.dup_clusters[dup_cluster] += 1
         repeats_here: set[str] = set()
+        by_reason: dict[str, list[int]] = {}  # counted per page first: most pages repeat a few reasons
         for start, end, reason, text in removals:
-            chars = end - start
-            key = reason_key(reason)
-            self.reasons[key] += 1
-            self.reason_chars[key] += chars
-            self.site_removed_chars[site] += chars
-            self.stage_removals[stage_of(reason)] += 1
-            self.stage_removed_chars[stage_of(reason)] += chars
-            if key == "repeat":
+            counts = by_reason.get(reason)
+            if counts is None:
+                counts = by_reason[reason] = [0, 0]
+            counts[0] += 1
+            counts[1] += end - start
+            if reason.startswith("repeat:"):
                 cluster = reason.split(":", 1)[1]
-                self.repeat_chars[cluster] += chars
                 repeats_here.add(cluster)
                 self.repeat_text.setdefault(cluster, text[:REPEAT_SAMPLE_CHARS])
+        for reason, (count, chars) in by_reason.items():
+            key, stage = reason_key(reason), stage_of(reason)
+            self.reasons[key] += count
+            self.reason_chars[key] += chars
+            self.site_removed_chars[site] += chars
+            self.stage_removals[stage] += count
+            self.stage_removed_chars[stage] += chars
+            if key == "repeat":
+                self.repeat_chars[reason.split(":", 1)[1]] += chars
         self.repeat_documents.update(repeats_here)
 
     @property

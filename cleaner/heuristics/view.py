@@ -75,6 +75,8 @@ class Features:
     ellipsis: bool
     key: str
     _stop: float = field(default=-1.0, compare=False, repr=False)
+    #: (text, words, terminal, key, ellipsis, prose unless hard-wrapped): what `View.of` reads
+    row: tuple[str, int, bool, str, bool, bool] = field(default=("", 0, False, "", False, False), compare=False)
 
     @property
     def stop_ratio(self) -> float:
@@ -95,7 +97,10 @@ class Features:
         tail = _strip_closers(text)
         ellipsis = tail.endswith(("...", "…"))
         terminal = not ellipsis and tail[-1:] in _TERMINAL_CHARS
-        return cls(text, words, terminal, ellipsis, " ".join(key))
+        found = cls(text, words, terminal, ellipsis, " ".join(key))
+        prose = (terminal and words >= 8) or (words >= 25 and found.stop_ratio >= 0.15 and not ellipsis)
+        found.row = (text, words, terminal, found.key, ellipsis, prose)
+        return found
 
 
 # Blocks recur: every fixpoint round sees the kept blocks again, and menus and footers repeat
@@ -136,29 +141,31 @@ class View:
     def of(cls, doc: Document) -> View:
         cached = _FEATURE_CACHE.get
         feats = [cached(b.text) or features(b.text) for b in doc.blocks]
-        texts = [f.text for f in feats]
-        words = [f.words for f in feats]
-        terminal = [f.terminal for f in feats]
+        if not feats:
+            return cls(doc, [], [], [], [], [], [], feats, [])
+        texts, words, terminal, keys, ellipsis, prose = map(list, zip(*[f.row for f in feats], strict=True))
         # hard-wrapped prose (press releases, old pages): a sentence runs on into the next line
         wrapped = [False] * len(texts)
         for i in range(len(texts) - 1):
             if not terminal[i] and words[i] >= 4 and words[i + 1] >= 4 and texts[i + 1][:1].islower():
                 wrapped[i] = wrapped[i + 1] = True
+                prose[i] = prose[i] or words[i] >= 8  # is_prose(i) with its default thresholds
+                prose[i + 1] = prose[i + 1] or words[i + 1] >= 8
         return cls(
             doc,
             texts,
             words,
             terminal,
             wrapped,
-            [f.key for f in feats],
-            [f.ellipsis for f in feats],
+            keys,
+            ellipsis,
             feats,
-            [],
-            gone=frozenset(i for i in range(len(feats)) if doc.is_removed(i)),
+            prose,
+            gone=frozenset(range(len(feats))).difference(doc.kept_indexes()),
         )
 
     def __post_init__(self) -> None:
-        if not self.prose:
+        if not self.prose and self.texts:
             self.prose = [self._prose(i, 8, 25) for i in range(len(self.texts))]
 
     def __len__(self) -> int:

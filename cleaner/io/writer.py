@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import posixpath
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,31 @@ import pyarrow.parquet as pq
 from cleaner.document import PageInfo, Result
 from cleaner.io import fs
 
+
+class _PandasNotLooked:
+    """A module finder that answers "not installed" for pandas (see `_skip_pandas_probe`)."""
+
+    @staticmethod
+    def find_spec(name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas":
+            raise ModuleNotFoundError("pandas is not needed to write cleaner's output", name=name)
+
+
+def _skip_pandas_probe() -> None:
+    """pyarrow imports pandas (about 0.4 s) on its first conversion of Python objects, only to tell
+    whether they are pandas objects; nothing here passes any. Make that first look find no pandas,
+    unless pandas is already imported. pyarrow imports pandas later all the same when something asks
+    it for a pandas conversion (`Table.to_pandas`, `Table.from_pandas`)."""
+    if "pandas" in sys.modules:
+        return
+    sys.meta_path.insert(0, _PandasNotLooked)
+    try:
+        pa.array([], type=pa.int8())
+    finally:
+        sys.meta_path.remove(_PandasNotLooked)
+
+
+_skip_pandas_probe()
 #: what an HTML page says about itself (`PageInfo`): nullable string columns
 PAGE_INFO_FIELDS = ("title", "author", "date", "sitename")
 
