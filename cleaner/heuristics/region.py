@@ -8,6 +8,7 @@ kept. `outside-article` removes what lies outside it, `link-list` the runs of sh
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ _END_MARKER = re.compile(
     r"(?:like|enjoy|be interested in|want)(?:\s+\w+){0,3}"
     r"|more\s+(?:from|on|in|about|like this|stories|news|articles|headlines|to read|top stories)(?:\s+\S+){0,4}"
     r"|(?:also|read)\s+(?:read|see|next|also)|see also|further reading|don['’]t miss(?:\s+\w+)?"
+    r"|(?:people|readers|users)\s+who\s+\w+\s+this\s+also\s+\w+"
     r"|editor['’]?s['’]?\s+(?:choice|picks?)|(?:latest|recent)(?:\s+(?:news|stories|articles|posts|comments|headlines|videos))?"
     r"|(?:\d+\s+)?(?:comments?|responses?|replies)|leave a (?:reply|comment)|post a comment|add (?:a|your) comment"
     r"|join the (?:conversation|discussion)|discussion|around the web|from the web"
@@ -91,21 +93,167 @@ def _runs_of_sentences(text: str) -> bool:
     return False
 
 
-def _scores(view: View, *, short_penalty: float, long_words: int = 25) -> list[float]:
+_READER = re.compile(r"\b(?:you|your|you['’](?:ll|re|ve)|us|our|we|me|my)\b", re.IGNORECASE)
+_CALL = re.compile(
+    r"\b(?:subscrib\w*|newsletters?|sign(?:ing|ed)?[- ]up|opt[- ]in|unsubscribe|inbox|spam|e-?mail (?:address|alerts?)"
+    r"|follow (?:us|me)|share (?:this|it|your)|like this (?:story|article|post)|comments? (?:on|about) this"
+    r"|submit (?:a|your) (?:story|tip|photos?|video)|post (?:a|your) comments?|news tips?|contact us|support (?:us|our)"
+    r"|thanks? (?:you )?for (?:signing|subscribing|reading|visiting)|click here|learn more"
+    r"|read more|sign in|log in|register|download (?:our|the) app|get (?:our|the) app)\b",
+    re.IGNORECASE,
+)
+# a call this short is a button or a box title, whoever it addresses; a longer one must address the reader
+_SHORT_CALL_WORDS = 12
+_FORM_FIELD = re.compile(r"\b(?:e-?mail|name|field|address)\s+(?:is|are)\s+required\b", re.IGNORECASE)
+_QUOTED = re.compile(r"\b(?:said|says|told|asked|urged|added)\b|^[\"“‘']", re.IGNORECASE)
+_BIO = re.compile(
+    r"(?:[A-Z][\w.'’-]+\s+){1,3}(?:\([^)]{0,60}\)\s+)?(?:is|was|has been)\s+(?:a|an|the)\s+(?:[\w,-]+\s+){0,5}"
+    r"(?:writer|reporter|journalist|editor|correspondent|columnist|contributor|author|producer|blogger|critic"
+    r"|publisher|freelancer)\b"
+)
+
+
+@_per_text
+def reader_call(text: str) -> str | None:
+    """Why a block reads as an address to the reader rather than article text, or None."""
+    # a short line needs no reader address ("Thanks for signing up!", "Like this story? Share it!")
+    short = len(text.split()) <= _SHORT_CALL_WORDS
+    if _CALL.search(text) and (short or _READER.search(text)) and not _QUOTED.search(text):
+        return "call to action"
+    if _FORM_FIELD.search(text):
+        return "form field"
+    if _BIO.match(text):
+        return "author bio"
+    return None
+
+
+_NUMBERED = re.compile(r"\s*(?:#|no\.\s*)?(\d{1,3})(?:[.)]|\s*[:–—-])\s+\S", re.IGNORECASE)
+_DATED = re.compile(
+    rf"\s*(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:{_MONTHS})\b"
+    r"|\d{1,2}[./-]\d{1,2}\b)",
+    re.IGNORECASE,
+)
+
+
+def _numbered_in_order(texts: list[str]) -> bool:
+    """Three numbered items or more, counting up by one (1, 2, 3 …): a ranked or stepwise list."""
+    numbers = [int(m.group(1)) for t in texts if (m := _NUMBERED.match(t))]
+    return len(numbers) >= 3 and all(b == a + 1 for a, b in itertools.pairwise(numbers))
+
+
+def list_items(view: View, *, max_words: int = 40, min_items: int = 2, template_share: float = 0.75) -> frozenset[int]:
+    """Blocks that are items of a list the article itself holds (award nominees, recipe steps, a meal
+    plan, product specs, a race calendar), from their text alone: a run of short blocks that the
+    article introduces, either with a line ending in a colon ("Among the highlights:") or, for
+    items that share a template (numbered in order, or each opening with a date), with a prose
+    paragraph or a heading just after one.
+
+    Must not take a list of links a page prints beside the article (related headlines, menus, tag
+    lists, a numbered "most popular" box): those are not introduced by the article's prose, and
+    their headlines share no template ("Review: …" headlines share a colon, not a template). A
+    colon introduces only after the article's text (a paragraph or a sentence just before), and
+    not after a call to the reader ("Spread the news by clicking below:") or a comment or section
+    label ("Comments (3):", "People who read this also read:"); a block a pack removed ends the
+    run."""
+    found: set[int] = set()
+    n, i = len(view), 0
+    while i < n:
+        if not _list_candidate(view, i, max_words):
+            i += 1
+            continue
+        run = [i]
+        j = i + 1
+        while j < n and (_list_candidate(view, j, max_words) or not view.keys[j]):
+            if view.keys[j]:
+                run.append(j)
+            j += 1
+        if len(run) >= min_items:
+            found.update(_introduced(view, run, template_share=template_share))
+        i = j
+    return frozenset(found)
+
+
+def _list_candidate(view: View, i: int, max_words: int) -> bool:
+    """A block that can be a list item: short, not prose, not a section label, not an introduction
+    (a line ending in a colon opens a list of its own)."""
+    return (
+        bool(view.keys[i])
+        and i not in view.gone
+        and not view.texts[i].endswith(":")
+        and view.words[i] <= max_words
+        and not view.prose[i]
+        and not (view.words[i] <= 8 and _END_MARKER.match(view.texts[i]))
+    )
+
+
+def _introduced(view: View, run: list[int], *, template_share: float) -> list[int]:
+    """The run's blocks that make a list the article introduces, with a short introduction (a
+    colon line, a heading): a run after a colon line; a templated run (numbered in order, or
+    dated) after a paragraph, or after a heading just after a paragraph. A templated run ends at
+    its last numbered or dated item (a menu printed after the list is not part of it); else none."""
+    texts = [view.texts[k] for k in run]
+    templated = [n for n, t in enumerate(texts) if _NUMBERED.match(t) or _DATED.match(t)]
+    if templated and (_numbered_in_order(texts) or len(templated) >= template_share * len(run)):
+        run, texts = run[: templated[-1] + 1], texts[: templated[-1] + 1]
+    intro = _previous_text(view, run[0])
+    if intro is None:
+        return []
+    text, before = view.texts[intro], _previous_text(view, intro)
+    if text.endswith(":") and view.words[intro] >= 3:
+        if (
+            not _END_MARKER.match(text)
+            and not _COMMENT_WORD.search(text)
+            and reader_call(text) is None
+            and (_texty(view, intro) or (before is not None and (_texty(view, before) or view.terminal[before])))
+        ):
+            return run if _texty(view, intro) else [intro, *run]
+        return []
+    if not templated or templated[0] > 1:
+        return []
+    if templated[0] == 1:  # a heading opens the run: what comes before it must be the article's text
+        intro, before = run[0], intro
+        run, texts = run[1:], texts[1:]
+    dated = sum(bool(_DATED.match(t)) for t in texts)
+    if not (_numbered_in_order(texts) or (len(run) >= 3 and dated >= template_share * len(run))):
+        return []
+    if _texty(view, intro):
+        return run
+    heading = view.words[intro] <= 12 and not view.terminal[intro]
+    return [intro, *run] if heading and before is not None and _texty(view, before) else []
+
+
+def _previous_text(view: View, i: int) -> int | None:
+    """The nearest block before `i` with a word in it, removed or not (an introduction a pattern
+    heuristic took, such as a headline printed again with a colon, still introduces)."""
+    j = i - 1
+    while j >= 0 and not view.keys[j]:
+        j -= 1
+    return j if j >= 0 else None
+
+
+def _texty(view: View, i: int, *, long_words: int = 25) -> bool:
+    """Prose as the region counts it: a sentence-like paragraph, or a long block of several sentences."""
+    return view.prose[i] or (view.words[i] >= long_words and _runs_of_sentences(view.texts[i]))
+
+
+def _scores(view: View, *, short_penalty: float, lists: frozenset[int] = frozenset()) -> list[float]:
     """Line scores for the densest run: a prose block counts its words, a short one costs
-    `short_penalty`, and a block with no word in it (a zero-width space, a rule of dashes) is
-    neutral, as are blocks already removed."""
+    `short_penalty` unless it is an item of a list the article holds (`lists`: a little gain, so
+    that the run takes a list between or after the article's paragraphs), and a block with no
+    word in it (a zero-width space, a rule of dashes) is neutral, as are blocks already removed."""
     scores = []
     protected, gone, taken = view.doc.protected, view.gone, view.taken
-    for i, (w, prose, terminal) in enumerate(zip(view.words, view.prose, view.terminal, strict=True)):
+    for i, (w, terminal) in enumerate(zip(view.words, view.terminal, strict=True)):
         if i in protected and i not in gone:
             scores.append(max(w, 1.0))
         elif i in taken or i in gone or not view.keys[i]:
             # neutral: removed blocks so that cleaning clean text finds the same region (idempotence),
             # blank-looking ones because a reader sees nothing there
             scores.append(0.0)
-        elif prose or (w >= long_words and _runs_of_sentences(view.texts[i])):
+        elif _texty(view, i):
             scores.append(float(w))
+        elif i in lists:
+            scores.append(1.0)
         elif terminal and w >= 3:
             scores.append(0.0)
         else:
@@ -133,6 +281,7 @@ class Region:
     end: int
     cut: int | None = None  # the end marker, when one closed the article
     title: int | None = None
+    lists: frozenset[int] = frozenset()  # items of lists the article holds (`list_items`)
 
 
 def find_region(
@@ -154,15 +303,16 @@ def find_region(
     then the article's paragraphs go on: `_box_inside`) does not close it. None when the page has
     too little prose to tell."""
     span = article_span(view)  # the DOM's article container, where the page has one
+    lists = list_items(view)
     if span is not None:
         start, end = span
     else:
-        start, end, total = _densest_run(_scores(view, short_penalty=short_penalty))
+        start, end, total = _densest_run(_scores(view, short_penalty=short_penalty, lists=lists))
         if end < start or total < min_words:
             return None
     prose = [view.words[i] if view.alive(i) and view.is_prose(i) else 0 for i in range(start, end + 1)]
     total_prose, words_before = sum(prose), 0
-    region = Region(start, end)
+    region = Region(start, end, lists=lists)
     for i in range(start, end + 1):
         if i not in view.doc.protected and words_before >= min_words_before_marker:
             text, w = view.texts[i], view.words[i]
@@ -179,7 +329,7 @@ def find_region(
                 or (w <= 20 and _is_comment_header(text))
                 or (label and _comment_meta_after(view, i, window=comment_window) >= min_comment_meta)
             ):
-                region = Region(start, i - 1, cut=i)
+                region = Region(start, i - 1, cut=i, lists=lists)
                 break
         words_before += prose[i - start]
     while region.end > region.start and not view.alive(region.end):
@@ -268,8 +418,9 @@ def link_list(view: View, *, region: Region | None = None, min_run: int = 3, max
     a tag list, share buttons): `min_run` or more in a row go.
 
     Must not catch a lone subheading between paragraphs, nor a short quoted line that ends in
-    punctuation. Idea: jusText revises short blocks from their neighbours; a run of them has no
-    prose neighbour to lean on.
+    punctuation, nor the items of a list the article holds (`list_items`: introduced with a colon,
+    or numbered or dated items after a paragraph). Idea: jusText revises short blocks from their
+    neighbours; a run of them has no prose neighbour to lean on.
     """
     if region is None:
         return
@@ -289,6 +440,7 @@ def link_list(view: View, *, region: Region | None = None, min_run: int = 3, max
             and not view.terminal[i]
             and i not in view.doc.protected
             and not content_list_item(view, i)
+            and i not in region.lists
         ):
             run.append(i)
         else:

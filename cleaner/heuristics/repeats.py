@@ -13,7 +13,8 @@ def title_repeat(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]
     before the first prose paragraph whose folded text comes back later; later copies go.
 
     Compares folded text (case, quotes, dashes, punctuation and spacing ignored), so a repeat with
-    straight quotes matches a headline with curly ones. Must not remove the first occurrence.
+    straight quotes matches a headline with curly ones. Must not remove the first occurrence, nor a
+    copy that ends in a colon: that one introduces a list ("Dare to Play 3:" over its features).
     """
     first_prose = next((i for i in range(len(view)) if view.alive(i) and view.is_prose(i)), len(view))
     heads: dict[str, int] = {}
@@ -24,7 +25,7 @@ def title_repeat(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]
     if not heads:
         return
     for i, key in enumerate(view.keys):
-        if view.words[i] <= max_words and view.alive(i):
+        if view.words[i] <= max_words and view.alive(i) and not view.texts[i].endswith(":"):
             first = heads.get(key)
             if first is not None and first < i:
                 yield i, f"repeats the headline (block {first})"
@@ -36,14 +37,15 @@ def repeated_block(view: View, *, min_chars: int = 2) -> Iterator[tuple[int, str
     to judge.
 
     Must not catch short punctuation-only separators ("***"): folded text must be non-empty, nor
-    an item of a list or table inside the article (a meal plan repeats on purpose).
+    an item of a list or table inside the article (a meal plan repeats on purpose), nor a line
+    ending in a colon (it introduces what follows: a list stays a list only with its introduction).
     """
     seen: dict[str, int] = {}
     for i, key in enumerate(view.keys):
         if len(key) < min_chars:
             continue
         if key in seen:
-            if view.alive(i) and not content_list_item(view, i):
+            if view.alive(i) and not content_list_item(view, i) and not view.texts[i].endswith(":"):
                 yield i, f"repeats block {seen[key]}"
         else:
             seen[key] = i

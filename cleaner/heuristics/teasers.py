@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from cleaner.heuristics.region import Region
+from cleaner.heuristics.region import Region, list_items, reader_call
 from cleaner.heuristics.view import View, _per_text, _strip_closers
 from cleaner.language import capitalised_share
 from cleaner.words import MINOR_WORDS
@@ -73,16 +73,21 @@ def teaser(view: View, *, min_words: int = 12, min_run: int = 2) -> Iterator[tup
     is left alone.
 
     Must not catch a standfirst (it comes before the article, not after its last complete
-    paragraph) nor short labels (left to the region heuristics). Idea: related-story widgets print
+    paragraph), short labels (left to the region heuristics), nor the items of a list the article
+    holds (`list_items`: the walk stops at one). Idea: related-story widgets print
     the first N characters of other articles.
     """
     found, run = [], 0
+    lists: frozenset[int] | None = None
     for i in range(len(view) - 1, -1, -1):
         if view.words[i] < min_words:
             continue
         if not view.alive(i):
             run += 1  # a long block a pack already took counts toward the run
         elif view.ellipsis[i] or not view.terminal[i]:
+            lists = list_items(view) if lists is None else lists
+            if i in lists:
+                break
             found.append(i)
             run += 1
         else:
@@ -218,40 +223,6 @@ def teaser_list(
                     yield i, f"list of {len(run)} other stories (headline, summary)"
 
 
-_READER = re.compile(r"\b(?:you|your|you['’](?:ll|re|ve)|us|our|we|me|my)\b", re.IGNORECASE)
-_CALL = re.compile(
-    r"\b(?:subscrib\w*|newsletters?|sign(?:ing|ed)?[- ]up|opt[- ]in|unsubscribe|inbox|spam|e-?mail (?:address|alerts?)"
-    r"|follow (?:us|me)|share (?:this|it|your)|like this (?:story|article|post)|comments? (?:on|about) this"
-    r"|submit (?:a|your) (?:story|tip|photos?|video)|post (?:a|your) comments?|news tips?|contact us|support (?:us|our)"
-    r"|thanks? (?:you )?for (?:signing|subscribing|reading|visiting)|click here|learn more"
-    r"|read more|sign in|log in|register|download (?:our|the) app|get (?:our|the) app)\b",
-    re.IGNORECASE,
-)
-# a call this short is a button or a box title, whoever it addresses; a longer one must address the reader
-_SHORT_CALL_WORDS = 12
-_FORM_FIELD = re.compile(r"\b(?:e-?mail|name|field|address)\s+(?:is|are)\s+required\b", re.IGNORECASE)
-_QUOTED = re.compile(r"\b(?:said|says|told|asked|urged|added)\b|^[\"“‘']", re.IGNORECASE)
-_BIO = re.compile(
-    r"(?:[A-Z][\w.'’-]+\s+){1,3}(?:\([^)]{0,60}\)\s+)?(?:is|was|has been)\s+(?:a|an|the)\s+(?:[\w,-]+\s+){0,5}"
-    r"(?:writer|reporter|journalist|editor|correspondent|columnist|contributor|author|producer|blogger|critic"
-    r"|publisher|freelancer)\b"
-)
-
-
-@_per_text
-def _reader_call(text: str) -> str | None:
-    """Why a block reads as an address to the reader rather than article text, or None."""
-    # a short line needs no reader address ("Thanks for signing up!", "Like this story? Share it!")
-    short = len(text.split()) <= _SHORT_CALL_WORDS
-    if _CALL.search(text) and (short or _READER.search(text)) and not _QUOTED.search(text):
-        return "call to action"
-    if _FORM_FIELD.search(text):
-        return "form field"
-    if _BIO.match(text):
-        return "author bio"
-    return None
-
-
 def trailing_boilerplate(
     view: View, *, region: Region | None = None, max_words: int = 60, label_words: int = 5
 ) -> Iterator[tuple[int, str]]:
@@ -275,7 +246,7 @@ def trailing_boilerplate(
     i = region.end
     while i >= region.start:
         if view.alive(i) and i not in view.doc.protected:
-            why = _reader_call(view.texts[i]) if view.words[i] <= max_words else None
+            why = reader_call(view.texts[i]) if view.words[i] <= max_words else None
             if why is not None:
                 calls += 1
                 found.append((i, why))
