@@ -166,7 +166,8 @@ class Document:
     carries input fields passed through to the output. `protected` holds the
     indexes of blocks a `keep` rule protects from heuristics, language and
     repeat removal. `removals` is appended to only through `add`. `folder`
-    comes from the page (`Page.folder`). `seconds` is the time each
+    comes from the page (`Page.folder`). `headline` is the block the title
+    heuristic kept as the headline (None when it found none). `seconds` is the time each
     stage spent on it (for run statistics; not part of the output).
     """
 
@@ -185,6 +186,7 @@ class Document:
     dup_cluster: str | None = None
     dup_rank: int | None = None
     info: PageInfo | None = None
+    headline: int | None = None
     seconds: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
     _whole: set[int] = field(default_factory=set, repr=False)
     _spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict, repr=False)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cleaner import heuristics, language, rules
 from cleaner.config import Config
 from cleaner.document import Document, Page, Result
+from cleaner.heuristics.widgets import page_info
 
 if TYPE_CHECKING:
     from cleaner.dedup import CorpusIndex
@@ -117,8 +118,11 @@ class Pipeline:
             view, origin = doc.kept_view()
             self._document_stages(view, packs, doc.seconds)
             doc.lang = view.lang
+            doc.headline = None if view.headline is None else origin[view.headline][0]
             if not doc.add_from_view(view.removals, origin):
                 break
+        if doc.info is None:  # a dump: what its headline, byline and dateline say
+            doc.info = page_info(doc)
         return doc
 
     def apply_corpus(self, doc: Document) -> Document:

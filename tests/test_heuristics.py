@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cleaner
 from cleaner import heuristics
+from cleaner.config import Config
 from cleaner.document import Document
 from cleaner.errors import ConfigError
 from cleaner.heuristics.region import is_comment_meta
@@ -193,3 +195,84 @@ def test_readme_lists_the_registry():
     listed = re.search(r"<!-- heuristics:[^\n]*-->\n(.*?)\n<!-- /heuristics -->", readme, re.S)
     assert listed, "README: the generated list of heuristics is missing"
     assert listed.group(1) == heuristics.describe(), "README's heuristics differ: paste cleaner.heuristics.describe()"
+
+
+# --- what a dump's headline, byline and dateline say: the title/author/date columns ------------
+
+
+def test_dump_metadata_from_the_headline_byline_and_dateline():
+    text = "\n".join(
+        [
+            "Home",
+            "World",
+            "Talks end with a joint statement",
+            "By Jane Doe",
+            "Updated 5:32 PM EST, Mon March 3, 2014",
+            P1,
+            P2,
+            P3,
+        ]
+    )
+    info = cleaner.clean_text(text).info
+    assert info is not None
+    assert (info.title, info.author, info.date, info.sitename) == (
+        "Talks end with a joint statement",
+        "Jane Doe",
+        "2014-03-03",
+        None,
+    )
+
+
+def test_dump_metadata_never_invented():
+    """No byline, no dateline: author and date stay None; a byline widget without a name and a
+    stamp without a whole date give nothing either."""
+    for lines in (
+        ["Talks end with a joint statement", P1, P2, P3],
+        ["Talks end with a joint statement", "Published", "on", "By", "3 hours ago", P1, P2, P3],
+    ):
+        info = cleaner.clean_text("\n".join(lines)).info
+        assert info is not None and info.title == "Talks end with a joint statement"
+        assert (info.author, info.date) == (None, None)
+    assert cleaner.clean_text("Home\nNews\nSport").info is None
+
+
+def test_dump_metadata_masthead_date_is_not_the_articles():
+    """A bare date above the headline is the masthead's today; one that says "Published" counts."""
+    masthead = ["Wednesday, November 20, 2019", "Home", "Talks end with a joint statement", P1, P2, P3]
+    info = cleaner.clean_text("\n".join(masthead)).info
+    assert info is not None and info.date is None
+    published = ["Published: 12 May 2023", "Talks end with a joint statement", P1, P2, P3]
+    info = cleaner.clean_text("\n".join(published)).info
+    assert info is not None and info.date == "2023-05-12"
+
+
+def test_dump_metadata_from_a_pack_byline_rule(tmp_path):
+    """A pack rule whose id starts with "byline" identifies the line; its author and date are read."""
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    byline = "By Jane Doe, Staff Writer, The Daily Example, last updated on May 3, 2020 at 5 pm"
+    (packs / "example.toml").write_text(
+        "[pack]\nid = 'example'\ndetect = ['The Daily Example']\n"
+        "[[drop]]\nid = 'byline-box'\nregex = '^By .* The Daily Example'\n"
+        f"[[example]]\ninput = {byline!r}\nexpect = ''\n",
+        encoding="utf-8",
+    )
+    text = "\n".join(["Talks end with a joint statement", byline, P1, P2, P3])
+    result = cleaner.clean_text(text, config=Config(rules=[str(packs)]))
+    assert any(r.reason == "rule:example/byline-box" for r in result.removed)
+    assert result.info is not None and (result.info.author, result.info.date) == ("Jane Doe", "2020-05-03")
+
+
+def test_dump_metadata_columns_beside_input_fields_of_the_same_name():
+    """The columns hold what the dump says; input fields named title/author/date keep their values
+    as meta_title/meta_author/meta_date (the renaming rule for any clashing input field)."""
+    from cleaner.document import Page
+    from cleaner.io.writer import result_row
+    from cleaner.pipeline import Pipeline
+
+    pipeline = Pipeline.from_config(Config())
+    text = "\n".join(["Talks end with a joint statement", "By Jane Doe", P1, P2, P3])
+    page = Page(id="p", source="p", content=text, metadata={"title": "from the crawl", "author": "crawler"})
+    row = result_row(pipeline.clean(pipeline.document(page)))
+    assert (row["title"], row["author"], row["date"]) == ("Talks end with a joint statement", "Jane Doe", None)
+    assert (row["meta_title"], row["meta_author"]) == ("from the crawl", "crawler")

@@ -118,6 +118,7 @@ def find_removals(doc: Document, *, disabled: set[str] | frozenset[str] = frozen
     region = find_region(view)
     if region is not None:
         region.title = find_title(view, region)
+    doc.headline = None if region is None else region.title
     for name, function in REGION_HEURISTICS.items():
         if name not in disabled:
             take(name, function(view, region=region))

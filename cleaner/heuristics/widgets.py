@@ -4,9 +4,11 @@ one block at a time (`page_tools` only within the article region)."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterator
 
+from cleaner.document import Document, PageInfo
 from cleaner.heuristics.region import Region
 from cleaner.heuristics.view import _DAYS, _MONTHS, View, _ascii_words, _per_text
 from cleaner.words import BYLINE_WORDS, DATE_WORDS, TOOL_VERBS, TOOL_WORDS
@@ -234,3 +236,158 @@ def breadcrumb(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]]:
             yield i, "breadcrumb trail"
         elif view.words[i] <= 15 and not view.terminal[i] and len(_CRUMB_SEP.findall(text)) >= 2:
             yield i, "separator-delimited trail"
+
+
+# ---------------------------------------------------------------------------
+# What the byline and dateline say: the page's author and date on dumps
+# ---------------------------------------------------------------------------
+
+_BYLINE_PREFIX = re.compile(r"^(?:by|written by|posted by|words by|author:?|reporter:?|story by)\s+", re.IGNORECASE)
+_NAME_END = re.compile(r"\s*(?:[,|;(]|\s[-–—]\s|\b(?:on|at|in|for)\s).*$")
+_MONTH_NUMBER = {
+    m: n
+    for n, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
+_TEXT_DATE = re.compile(
+    rf"\b(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b"
+    rf"|\b(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<month2>{_MONTHS})\.?,?\s+(?P<year2>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_DOTTED_DATE = re.compile(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>(?:19|20)\d\d)\b")
+_ISO_DATE = re.compile(r"\b(?:19|20)\d\d[-/](?:0?[1-9]|1[0-2])[-/](?:0?[1-9]|[12]\d|3[01])(?!\d)")
+_ROLES = frozenset({"writer", "correspondent", "reporter", "editor", "columnist", "contributor"})
+_ROLE_WORDS = frozenset(
+    {"staff", "contributing", "senior", "special", "sports", "associated", "press", "ap", "reuters", "afp", "pa", "the"}
+)
+_NAME_PARTICLES = frozenset(
+    {
+        "and",
+        "&",
+        "de",
+        "der",
+        "den",
+        "du",
+        "da",
+        "di",
+        "dos",
+        "del",
+        "la",
+        "le",
+        "van",
+        "von",
+        "ter",
+        "al",
+        "el",
+        "bin",
+        "ibn",
+    }
+)
+_PUBLISHED = re.compile(r"\b(?:published|posted|first published|created)\b", re.IGNORECASE)
+_PUBLISHED_OR_UPDATED = re.compile(r"\b(?:published|posted|created|updated|modified)\b", re.IGNORECASE)
+
+
+def byline_author(text: str, *, max_words: int = 6) -> str | None:
+    """The author a byline names ("By Jane Doe, Reuters" → "Jane Doe"), or None when the line names
+    nobody ("Published", "By", "By noon the crowd had gone": a name is at most `max_words`
+    capitalised words, up to a comma, a bar or a dash). A name printed twice in a row ("By Sean Martin Sean Martin") is
+    given once, and a role after it ("Associated Press Writer") is left out.
+
+    >>> byline_author("By Jane Doe, Reuters"), byline_author("Posted by jo | 3 May 2023"), byline_author("By")
+    ('Jane Doe', None, None)
+    """
+    prefix = _BYLINE_PREFIX.match(text)
+    if prefix is None:
+        return None
+    name = _NAME_END.sub("", text[prefix.end() :]).strip(" .:")
+    words = name.split()
+    half = len(words) // 2
+    if half and len(words) % 2 == 0 and words[:half] == words[half:]:
+        words = words[:half]
+    if words and words[-1].lower().rstrip("s") in _ROLES:  # "Tom James PA SportsTicker Contributing Writer"
+        while words and (words[-1].lower().rstrip("s") in _ROLES or words[-1].lower() in _ROLE_WORDS):
+            words.pop()
+    if not 0 < len(words) <= max_words or not all(w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words):
+        return None
+    return " ".join(words)
+
+
+def dateline_date(text: str) -> str | None:
+    """The date a dateline gives, as ``YYYY-MM-DD``, or None when it gives no whole date ("3 hours
+    ago", "Updated 10:32 am"). A line with a publication date and an update date gives the first
+    after "Published" / "Posted", else its first date. Written dates ("Mon March 3, 2014", "12 May
+    2023", "Nov. 18, 2019"), ISO dates and day.month.year are read; a slashed date with the day and
+    month both 12 or under is ambiguous and left out.
+
+    >>> dateline_date("Updated 5:32 PM EST, Mon March 3, 2014"), dateline_date("Published: 12 May 2023")
+    ('2014-03-03', '2023-05-12')
+    >>> dateline_date("UPDATED: 10:43, Tue, Nov 19, 2019 | PUBLISHED: 00:01, Mon, Nov 18, 2019")
+    '2019-11-18'
+    >>> dateline_date("Posted 4 mins ago"), dateline_date("05/06/2019")
+    (None, None)
+    """
+    published = _PUBLISHED.search(text)
+    if published is not None:
+        found = _first_date(text[published.end() :])
+        if found is not None:
+            return found
+    return _first_date(text)
+
+
+def _first_date(text: str) -> str | None:
+    found: list[tuple[int, str]] = []
+    for m in _TEXT_DATE.finditer(text):
+        month = _MONTH_NUMBER[(m["month"] or m["month2"])[:3].lower()]
+        found.append((m.start(), _ymd(int(m["year"] or m["year2"]), month, int(m["day"] or m["day2"]))))
+    for m in _DOTTED_DATE.finditer(text):
+        found.append((m.start(), _ymd(int(m["year"]), int(m["month"]), int(m["day"]))))
+    for m in _ISO_DATE.finditer(text):
+        year, month, day = (int(x) for x in re.split(r"[-/]", m[0]))
+        found.append((m.start(), _ymd(year, month, day)))
+    dates = sorted((at, date) for at, date in found if date)
+    return dates[0][1] if dates else None
+
+
+def _ymd(year: int, month: int, day: int) -> str:
+    """``YYYY-MM-DD``, or '' for a day the month does not have."""
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return ""
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def page_info(doc: Document, *, before: int = 3, after: int = 3) -> PageInfo | None:
+    """The title, author and date a cleaned dump names: the headline the title heuristic kept
+    (`Document.headline`), the author of a byline and the date of a dateline that the
+    `byline-widget` and `widget` heuristics removed, or that a pack rule whose id starts with
+    "byline" or "dateline" removed. Only lines near the article's start count: from `before`
+    blocks above the headline (or above the first kept block, without one) to `after` blocks
+    below the first kept block after it, and a bare date above the headline only when it says
+    "Published", "Updated" or the like, so a date printed in the masthead or beside other
+    stories is not taken for the article's. None when the page names none of them.
+
+    Must not invent a value: a byline without a capitalised name ("Published", "By") gives no
+    author, a stamp without a whole date ("3 hours ago") no date, and a page without such lines
+    keeps None.
+    """
+    kept = doc.kept_indexes()
+    if not kept:
+        return None
+    head = doc.headline if doc.headline is not None and doc.is_kept(doc.headline) else None
+    first = next((i for i in kept if head is None or i > head), kept[-1])
+    low, high = (first if head is None else head) - before, first + after
+    author = date = None
+    for r in doc.sorted_removals():
+        if not low <= r.block <= high or r.start != 0 or r.end != len(doc.blocks[r.block].text):
+            continue
+        kind = r.reason.split(":", 1)[1] if r.reason.startswith("heuristic:") else r.reason.rsplit("/", 1)[-1]
+        text = r.text.strip()
+        if kind == "byline-widget" or kind.startswith("byline"):
+            author = author or byline_author(text)
+            date = date or dateline_date(text)
+        elif (kind == "widget" or kind.startswith("dateline")) and (
+            head is None or r.block > head or _PUBLISHED_OR_UPDATED.search(text)
+        ):  # a bare date above the headline is the masthead's today, not the article's
+            date = date or dateline_date(text)
+    title = doc.kept_text(head).strip() if head is not None else None
+    if title is None and author is None and date is None:
+        return None
+    return PageInfo(title=title, author=author, date=date)
