@@ -11,7 +11,9 @@ Shape (all counts are integers, times seconds):
 written_in / out: the written ones, removed: the sum of removed spans),
 `removals` (`by_reason`, `by_site`, `by_stage`: count and chars each),
 `seconds` (total, `by_stage`: summed over workers), `errors`/`warnings` (total, `by_kind`),
-`duplicates` (`cluster_sizes`: size -> clusters, `largest`), `repeats` (`most_repeated`).
+`duplicates` (`cluster_sizes`: size -> clusters, `largest`), `repeats` (`most_repeated`),
+`index` (the corpus index's largest duplicate clusters, by members, and block clusters, by exact
+variants: `largest_duplicate_clusters`, `largest_block_clusters`; empty without a corpus stage).
 """
 
 from __future__ import annotations
@@ -96,6 +98,10 @@ def build_stats(
             "documents": sum(summary.dup_clusters.values()),
             "cluster_sizes": {str(size): sizes[size] for size in sorted(sizes)},
             "largest": [{"cluster": c, "documents": n} for c, n in largest],
+        },
+        "index": {
+            "largest_duplicate_clusters": [{"cluster": c, "size": n} for c, n in summary.largest_duplicates],
+            "largest_block_clusters": [{"cluster": c, "size": n} for c, n in summary.largest_blocks],
         },
         "repeats": {
             "clusters": len(summary.repeat_documents),

@@ -8,11 +8,13 @@ from collections import Counter
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.cli import build_parser, main
 from cleaner.config import Config, check_config
 from cleaner.document import Page
-from cleaner.engine.run import RunSummary, claim_folder
+from cleaner.engine.run import LARGEST, RunSummary, claim_folder, largest_clusters
 from cleaner.errors import ConfigError
 from cleaner.pipeline import Pipeline
 
@@ -185,3 +187,42 @@ def test_warnings_go_to_the_errors_log_with_a_level(tmp_path):
     levels = {e["source"].rsplit("/", 1)[-1]: e["level"] for e in logged}
     assert levels["latin1.txt"] == "warning" and levels["binary.txt"] == "error"
     assert all(set(e) == {"level", "source", "id", "stage", "message"} for e in logged)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from("abcdefgh"), st.integers(1, 9)), max_size=30),
+    st.integers(0, 30),
+    st.integers(0, 30),
+)
+def test_largest_clusters_merge_the_same_whatever_the_grouping(rows, cut1, cut2):
+    """Parts of a run's largest clusters merge with `+` to the whole's: bounded, by size then id."""
+    lo, hi = sorted((cut1, cut2))
+    parts = [RunSummary(largest_duplicates=largest_clusters(rows[a:b])) for a, b in ((0, lo), (lo, hi), (hi, None))]
+    whole = largest_clusters(rows)
+    assert (parts[0] + parts[1] + parts[2]).largest_duplicates == whole
+    assert (parts[2] + (parts[1] + parts[0])).largest_duplicates == whole
+    assert len(whole) <= LARGEST and [n for _, n in whole] == sorted((n for _, n in whole), reverse=True)
+    assert {c for c, _ in whole} <= {c for c, _ in rows}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_run_summary_names_the_largest_clusters(tmp_path, workers):
+    """The corpus index's largest duplicate and block clusters reach the summary line and --stats."""
+    from cleaner import generate as corpus_gen
+    from cleaner.engine import run
+
+    records = corpus_gen.generate(sites=2, docs_per_site=12, seed=5).records()
+    pages = tmp_path / "crawl.jsonl"
+    pages.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    stats, out = tmp_path / "s.json", tmp_path / "out.parquet"
+    summary = run([str(pages)], str(out), Config(workers=workers, stats=str(stats)), progress=False)
+    rows = pq.read_table(out).to_pylist()
+    sizes = Counter(r["dup_cluster"] for r in rows if r["dup_cluster"])
+    (cluster, size), *_ = summary.largest_duplicates
+    assert size == max(sizes.values()) == sizes[cluster] and len(summary.largest_duplicates) == min(len(sizes), LARGEST)
+    assert summary.largest_blocks and summary.largest_blocks[0][1] >= summary.largest_blocks[-1][1] >= 2
+    assert f"largest duplicate cluster {cluster} ({size})" in summary.line("out.parquet")
+    written = json.loads(stats.read_text(encoding="utf-8"))["index"]
+    for key, listed in (("duplicate", summary.largest_duplicates), ("block", summary.largest_blocks)):
+        assert [(c["cluster"], c["size"]) for c in written[f"largest_{key}_clusters"]] == list(listed)

@@ -355,6 +355,7 @@ def build_index(paths: list[str], ctx: Any, *, spill: Spill | None = None) -> An
             shards.folder, params, Path(owner.name) / "index", owner=owner, verify=config.dup_verify
         )
         report_clusters(index)
+        ctx.summary.note_index(index)
         return index
     except BaseException:
         close_spill_files()

@@ -52,6 +52,7 @@ def run_local(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
                 _second_pass(items, batch_fn, paths, output, ctx, index, spill.count)
             else:
                 index = load_index(config)
+                ctx.summary.note_index(index)
                 reading = progress.InputBar(paths, config, "cleaning", ctx.progress)
                 try:
                     _second_pass(_pages(paths, ctx, reading), worker.clean_batch, paths, output, ctx, index)

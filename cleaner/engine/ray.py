@@ -93,6 +93,7 @@ def _run(ray, paths: list[str], output: str, ctx: RunContext) -> RunSummary:
     sources, listing_issues = list_sources(paths, config)
     tally = _tally_class().options(num_cpus=0).remote()
     index = _index(ray, sources, config)
+    ctx.summary.note_index(index)
     file_metadata = ctx.file_metadata(index)
     folder = DatasetFolder(output)
     folder.claim(run_record(file_metadata, engine="ray", inputs=paths, limit=config.limit))

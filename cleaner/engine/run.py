@@ -87,12 +87,18 @@ class RunSummary:
     repeat_documents: Counter = field(default_factory=Counter)
     repeat_chars: Counter = field(default_factory=Counter)
     repeat_text: dict[str, str] = field(default_factory=dict)
+    #: the corpus index's largest duplicate clusters and repeated-block clusters, `(id, size)`,
+    #: at most `LARGEST` each (`largest_clusters` merges them)
+    largest_duplicates: tuple[tuple[str, int], ...] = ()
+    largest_blocks: tuple[tuple[str, int], ...] = ()
 
     def __add__(self, other: RunSummary) -> RunSummary:
         merged: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             mine, theirs = getattr(self, f.name), getattr(other, f.name)
-            if isinstance(mine, bool):
+            if f.name in ("largest_duplicates", "largest_blocks"):
+                merged[f.name] = largest_clusters(mine, theirs)
+            elif isinstance(mine, bool):
                 merged[f.name] = mine or theirs
             elif isinstance(mine, dict) and not isinstance(mine, Counter):
                 merged[f.name] = {**theirs, **mine}  # the earlier part's sample wins
@@ -168,6 +174,14 @@ class RunSummary:
                 self.repeat_chars[reason.split(":", 1)[1]] += chars
         self.repeat_documents.update(repeats_here)
 
+    def note_index(self, index: Any) -> None:
+        """Take the corpus index's largest duplicate and block clusters (its `stats`) into the summary."""
+        if index is None:
+            return
+        for name, key in (("largest_duplicates", "duplicate"), ("largest_blocks", "block")):
+            rows = index.stats.get(f"largest_{key}_clusters") or []
+            setattr(self, name, largest_clusters(getattr(self, name), [(r["cluster"], r["size"]) for r in rows]))
+
     @property
     def errors(self) -> int:
         return self.failed + self.read_errors
@@ -192,10 +206,15 @@ class RunSummary:
             extras.append(f"{self.warnings} warnings")
         if self.timeouts:
             extras.append(f"regex timeouts on {self.timeouts.total()} pages")
+        clusters = [
+            f"largest {kind} cluster {rows[0][0]} ({rows[0][1]})"
+            for kind, rows in (("duplicate", self.largest_duplicates), ("repeated-block", self.largest_blocks))
+            if rows
+        ]
         return (
             f"{self.documents} documents ({', '.join(extras)}): kept {self.clean_chars:,} of "
             f"{self.raw_chars:,} chars ({kept:.0%}), removed {self.raw_chars - self.clean_chars:,}; "
-            f"{self.seconds:.1f} s, {rate:.0f} docs/s -> {output}"
+            f"{''.join(c + '; ' for c in clusters)}{self.seconds:.1f} s, {rate:.0f} docs/s -> {output}"
         )
 
     def timeout_table(self) -> list[str]:
@@ -205,6 +224,19 @@ class RunSummary:
     def reason_table(self, top: int | None = 15) -> list[str]:
         """Removals by reason family (`heuristic:nav-label`, `rule:wordpress/akismet`, `repeat`, `lang:es`)."""
         return [f"  {count:8d}  {reason}" for reason, count in self.reasons.most_common(top)]
+
+
+LARGEST = 5
+
+
+def largest_clusters(*parts: Sequence[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    """The `LARGEST` biggest of several `(id, size)` lists: one entry per id (its biggest size),
+    by size then id, so any grouping of the parts gives the same list."""
+    size: dict[str, int] = {}
+    for part in parts:
+        for cluster, n in part:
+            size[cluster] = max(size.get(cluster, 0), int(n))
+    return tuple(sorted(size.items(), key=lambda kv: (-kv[1], kv[0]))[:LARGEST])
 
 
 def reason_key(reason: str) -> str:
