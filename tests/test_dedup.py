@@ -299,6 +299,21 @@ def test_lookup_new_page_against_saved_index(generated):
 # ---------------------------------------------------------------- the on-disk index
 
 
+def test_same_index_whatever_the_shards_row_groups(generated, monkeypatch):
+    """Pass 1's shards buffer a bounded number of rows; many small row groups, and pages larger than
+    a row group (written as their own), give the same index."""
+    from cleaner.dedup import shards
+
+    _, _, fps, index = generated
+    assert max(len(fp.block_hashes) for fp in fps) > 7
+    monkeypatch.setattr(shards, "ROWS_PER_GROUP", 7)
+    monkeypatch.setattr(shards, "DOCS_PER_GROUP", 3)
+    small = CorpusIndex.build(iter(fps), PARAMS)
+    for key, value in index.arrays.items():
+        assert np.array_equal(value, small.arrays[key]), key
+    assert small.stats == index.stats
+
+
 def test_index_is_a_memory_mapped_folder_with_the_same_bytes_whatever_the_order(generated, tmp_path):
     _, _, fps, index = generated
     index.save(tmp_path / "a.idx")

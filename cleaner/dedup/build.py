@@ -3,8 +3,8 @@
 Input: a shard folder (`cleaner.dedup.shards`). Output: an index folder
 (`cleaner.dedup.index`). The steps are the ones `CorpusIndex`'s docstring
 lists; every step that grows with the number of blocks runs in DuckDB (an
-embedded engine that spills to disk under `memory_limit`), and signatures are
-read from memory-mapped files a chunk at a time. What stays in memory is per
+embedded engine that spills to disk past `memory_limit`), and signatures are
+read from their files a chunk at a time (positioned reads, not memory maps). What stays in memory is per
 document (a few int64 arrays: rank, site, hashes, union-find labels) or per
 verified near-duplicate pair (union-find over the pairs' nodes only).
 
@@ -35,17 +35,19 @@ import pyarrow as pa
 from cleaner.dedup import banding
 from cleaner.dedup.normalize import site_hash
 from cleaner.dedup.params import DedupParams
-from cleaner.dedup.shards import sig_file
 
 log = logging.getLogger("cleaner")
 
-CHUNK_ROWS = 65_536  # signature rows per chunk (32 MiB at 128 permutations)
+CHUNK_ROWS = 16_384  # signature rows per chunk (8 MiB at 128 permutations; band keys take 2x more)
 PAIR_CHUNK = 16_384  # candidate pairs verified per chunk
+#: DuckDB's memory cap: past it, its tables and group-bys spill to the work folder (benchmarks/README.md,
+#: "Corpus stage out of core": the build's peak is about 170 MiB above this, whatever the corpus size)
+MEMORY_LIMIT = "128MB"
 _EMPTY = 0xFFFFFFFF
 
 
 def connect(workdir: Path, memory_limit: str, threads: int | None):
-    """A DuckDB database file in `workdir`, spilling there past `memory_limit`."""
+    """An in-memory DuckDB database that spills to `workdir` past `memory_limit`."""
     import duckdb
 
     con = duckdb.connect(":memory:")
@@ -76,13 +78,13 @@ class _RowFile:
     """Write a `.npy` array row chunk by row chunk (the shape is known up front)."""
 
     def __init__(self, path: Path, rows: int, cols: int | None, dtype: str = "<u4"):
-        self.path, self.expected, self.written = path, rows, 0
+        self.path, self.expected, self.written, self.dtype = path, rows, 0, np.dtype(dtype)
         self.file = path.open("wb")
         shape = (rows,) if cols is None else (rows, cols)
         np.lib.format.write_array_header_2_0(self.file, {"descr": dtype, "fortran_order": False, "shape": shape})
 
     def write(self, rows: np.ndarray) -> None:
-        self.file.write(np.ascontiguousarray(rows).tobytes())
+        self.file.write(np.ascontiguousarray(rows, dtype=self.dtype).tobytes())
         self.written += len(rows)
 
     def close(self) -> None:
@@ -92,17 +94,39 @@ class _RowFile:
 
 
 def _gather(path: Path, num_perm: int, rows: np.ndarray) -> np.ndarray:
-    """Rows of a signature file; the mapping is dropped afterwards so its pages leave the RSS."""
-    sigs = _open_sigs(path, num_perm)
-    out = np.asarray(sigs[rows])
-    del sigs
+    """Rows of a signature file (raw `.u32` or `.npy`), by positioned reads of each run of consecutive rows.
+
+    Not a memory map: touching a mapped page maps its neighbours too (fault-around),
+    so a random gather from a map holds most of the file in the RSS, and the file
+    grows with the corpus.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    width = 4 * num_perm
+    out = np.empty((len(rows), num_perm), dtype=np.uint32)
+    if not len(rows):
+        return out
+    wanted, inverse = np.unique(rows, return_inverse=True)
+    got = np.empty((len(wanted), num_perm), dtype=np.uint32)
+    starts = np.flatnonzero(np.r_[True, np.diff(wanted) != 1])
+    ends = np.r_[starts[1:], len(wanted)]
+    with path.open("rb") as f:
+        offset = _data_offset(f, path)
+        fd = f.fileno()
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            size = (b - a) * width
+            if os.preadv(fd, [got[a:b].data.cast("B")], offset + int(wanted[a]) * width) != size:
+                raise ValueError(f"{path}: signature rows {wanted[a]}..{wanted[b - 1]} are past the end of the file")
+    out[:] = got[inverse.reshape(-1)]
     return out
 
 
-def _open_sigs(path: Path, num_perm: int) -> np.ndarray:
-    if path.suffix == ".npy":
-        return np.load(path, mmap_mode="r")
-    return sig_file(path, num_perm)
+def _data_offset(f, path: Path) -> int:
+    """Where the rows start: after the header of a `.npy` file, at 0 in a raw signature file."""
+    if path.suffix != ".npy":
+        return 0
+    major, _ = np.lib.format.read_magic(f)
+    (np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0)(f)
+    return f.tell()
 
 
 def similar_pairs(
@@ -151,9 +175,8 @@ def similar_pairs(
     found = []
     for batch in reader:
         pairs = np.stack([batch.column(0).to_numpy(), batch.column(1).to_numpy()], axis=1).astype(np.int64)
-        sigs = _open_sigs(sigs_path, p.num_perm)
-        pairs = banding.verified(sigs, pairs, threshold)
-        del sigs
+        nodes, local = np.unique(pairs, return_inverse=True)
+        pairs = pairs[banding.jaccard(_gather(sigs_path, p.num_perm, nodes), local.reshape(-1, 2)) >= threshold]
         if check is not None and len(pairs):
             pairs = pairs[check(pairs)]
         if len(pairs):
@@ -182,7 +205,7 @@ def build(
     p: DedupParams,
     *,
     workdir: Path,
-    memory_limit: str = "512MB",
+    memory_limit: str = MEMORY_LIMIT,
     threads: int | None = None,
     verify: bool = False,
     max_cluster: int = 1000,
@@ -452,31 +475,31 @@ def _write_until(writer: _RowFile, start: int, stop: int, empty: np.ndarray) -> 
 def _write_outputs(
     con, out, p, n, dc, doc_hash, doc_keys, content_sh, site_idx, site_keys, max_cluster
 ) -> dict[str, Any]:
-    from cleaner.dedup.index import pair_key
-
     con.execute("CREATE TABLE bpclusters AS SELECT DISTINCT cluster FROM bpc")
-    member = con.execute(
+    _save_query(
+        con,
+        out,
         """
         SELECT hash, any_value(cluster) AS cluster FROM b SEMI JOIN bpclusters USING (cluster)
         GROUP BY hash ORDER BY hash
-        """
-    ).fetchnumpy()
-    site_rows = con.execute(
-        f"SELECT cluster, site_idx, site_count FROM bpc WHERE site_count >= {int(p.repeat_min_docs)}"
-    ).fetchnumpy()
-    keys = pair_key(site_keys[np.asarray(site_rows["site_idx"], dtype=np.int64)], site_rows["cluster"])
-    site_key, first_site = np.unique(keys, return_index=True)
-    corpus = con.execute(
+        """,
+        {"member_hash": "<u8", "member_cluster": "<u8"},
+    )
+    _save_site_counts(con, out, site_keys, p)
+    _save_query(
+        con,
+        out,
         f"SELECT cluster, max(corpus_count) AS c FROM bpc WHERE corpus_count >= {int(p.repeat_min_docs_corpus)} "
-        "GROUP BY cluster ORDER BY cluster"
-    ).fetchnumpy()
-    bp_nodes = con.execute(
-        """
-        SELECT n.node, coalesce(h.cluster, n.hash) AS cluster FROM nodes n LEFT JOIN hcluster h USING (hash)
-        WHERE coalesce(h.cluster, n.hash) IN (SELECT cluster FROM bpclusters) ORDER BY n.node
-        """
-    ).fetchnumpy()
-    bp_sig = _gather(out / "node_sig.npy", p.num_perm, np.asarray(bp_nodes["node"], dtype=np.int64))
+        "GROUP BY cluster ORDER BY cluster",
+        {"corpus_key": "<u8", "corpus_count": "<i8"},
+    )
+    bp_sig = _RowFile(out / "bp_sig.npy", _count(con, _BP_NODES), p.num_perm)
+    bp_cluster = _RowFile(out / "bp_sig_cluster.npy", bp_sig.expected, None, "<u8")
+    for batch in _batches(con, _BP_NODES, CHUNK_ROWS):
+        bp_sig.write(_gather(out / "node_sig.npy", p.num_perm, batch.column(0).to_numpy()))
+        bp_cluster.write(batch.column(1).to_numpy())
+    bp_sig.close()
+    bp_cluster.close()
 
     sizes = np.bincount(dc, minlength=n)
     in_dup = sizes[dc] > 1
@@ -499,14 +522,6 @@ def _write_outputs(
         "dup_root": np.where(in_dup, dc, -1),
         "dup_rank": np.where(in_dup, dup_rank, -1),
         "doc_sig_ok": content_sh >= p.min_content_shingles,
-        "member_hash": np.asarray(member["hash"], dtype=np.uint64),
-        "member_cluster": np.asarray(member["cluster"], dtype=np.uint64),
-        "site_key": site_key,
-        "site_count": np.asarray(site_rows["site_count"], dtype=np.int64)[first_site],
-        "corpus_key": np.asarray(corpus["cluster"], dtype=np.uint64),
-        "corpus_count": np.asarray(corpus["c"], dtype=np.int64),
-        "bp_sig": bp_sig,
-        "bp_sig_cluster": np.asarray(bp_nodes["cluster"], dtype=np.uint64),
     }
     for name, array in arrays.items():
         np.save(out / f"{name}.npy", array)
@@ -544,6 +559,45 @@ def _write_outputs(
                 )  # fmt: skip
     (out / "stats.json").write_text(json.dumps(stats, sort_keys=True), encoding="utf-8")
     return stats
+
+
+_BP_NODES = """
+    SELECT n.node, coalesce(h.cluster, n.hash) AS cluster FROM nodes n LEFT JOIN hcluster h USING (hash)
+    WHERE coalesce(h.cluster, n.hash) IN (SELECT cluster FROM bpclusters) ORDER BY n.node
+"""
+
+
+def _count(con, sql: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
+
+
+def _save_query(con, out: Path, sql: str, columns: dict[str, str]) -> None:
+    """Stream the result of `sql` into one `.npy` file per column (`name: dtype`, in column order)."""
+    files = [_RowFile(out / f"{name}.npy", _count(con, sql), None, dtype) for name, dtype in columns.items()]
+    for batch in _batches(con, sql, CHUNK_ROWS):
+        for k, f in enumerate(files):
+            f.write(batch.column(k).to_numpy().astype(f.dtype, copy=False))
+    for f in files:
+        f.close()
+
+
+def _save_site_counts(con, out: Path, site_keys: np.ndarray, p: DedupParams) -> None:
+    """`site_key` (sorted `pair_key`s of the (site, block cluster) pairs at `repeat_min_docs`) and `site_count`."""
+    from cleaner.dedup.index import pair_key
+
+    con.execute("CREATE OR REPLACE TABLE sk (key UBIGINT, c BIGINT)")
+    sql = f"SELECT cluster, site_idx, site_count FROM bpc WHERE site_count >= {int(p.repeat_min_docs)}"
+    reader = con.cursor()  # a second connection to the same database: it streams while `con` inserts
+    for batch in _batches(reader, sql, CHUNK_ROWS):
+        keys = pair_key(site_keys[batch.column(1).to_numpy().astype(np.int64)], batch.column(0).to_numpy())
+        con.register("sk_chunk", pa.table({"key": keys, "c": batch.column(2)}))
+        con.execute("INSERT INTO sk SELECT * FROM sk_chunk")
+        con.unregister("sk_chunk")
+    reader.close()
+    _save_query(
+        con, out, "SELECT key, min(c) FROM sk GROUP BY key ORDER BY key", {"site_key": "<u8", "site_count": "<i8"}
+    )
+    con.execute("DROP TABLE sk")
 
 
 def _largest_duplicates(out: Path, sizes: np.ndarray, top: int = 5) -> list[dict[str, Any]]:

@@ -124,7 +124,7 @@ class CorpusIndex:
         *,
         folder: str | Path | None = None,
         verify: bool = False,
-        memory_limit: str = "512MB",
+        memory_limit: str | None = None,
     ) -> CorpusIndex:
         """Build from pass-1 fingerprints (streamed; any order gives the same index).
 
@@ -155,7 +155,7 @@ class CorpusIndex:
         *,
         owner: Any = None,
         verify: bool = False,
-        memory_limit: str = "512MB",
+        memory_limit: str | None = None,
     ) -> CorpusIndex:
         """Build the index folder `out` from a shard folder (pass 1's output)."""
         from cleaner.dedup import build
@@ -164,7 +164,8 @@ class CorpusIndex:
         work = out.parent / f".{out.name}.work"
         work.mkdir()
         try:
-            stats = build.build(shards, out, params, workdir=work, verify=verify, memory_limit=memory_limit)
+            limit = memory_limit or build.MEMORY_LIMIT
+            stats = build.build(shards, out, params, workdir=work, verify=verify, memory_limit=limit)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         header = dict(cls._header(params), stats=stats)

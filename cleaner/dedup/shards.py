@@ -2,10 +2,10 @@
 
 A folder holds:
 
-- `docs-NNNNN.parquet`: one row per document (`seq`, `doc_id`, `site`,
+- `docs-00000.parquet`: one row per document (`seq`, `doc_id`, `site`,
   `doc_hash`, `doc_shingles`, `has_sig`); `seq` is the order documents were
   added, and row `seq` of `doc_sigs.u32` is the document's clean-text MinHash;
-- `blocks-NNNNN.parquet`: one row per block (`seq`, `pos`, `hash`, `kept`,
+- `blocks-00000.parquet`: one row per block (`seq`, `pos`, `hash`, `kept`,
   `sig_row`, `shingles`); `sig_row` is the block's row in `block_sigs.u32`
   (-1 for a block too short to have a signature);
 - `doc_sigs.u32`, `block_sigs.u32`: raw little-endian uint32 signature rows of
@@ -15,14 +15,17 @@ A folder holds:
   shingle hashes, with `doc_shingles.off` (per `seq`) and `block_shingles.off`
   (per `sig_row`) int64 start offsets, one more entry at the end.
 
-Memory stays bounded: rows are buffered up to `ROWS_PER_SHARD` blocks, then
-written; signatures go straight to their files. Nothing here decides anything.
+Memory stays bounded: block rows are buffered in fixed column arrays of
+`ROWS_PER_GROUP` rows (documents in lists of `DOCS_PER_GROUP`), each full buffer becomes
+a row group of the open Parquet file; signatures go straight to their files.
+Nothing here decides anything.
 """
 
 from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -30,7 +33,8 @@ import pyarrow.parquet as pq
 
 from cleaner.dedup.fingerprint import Fingerprint
 
-ROWS_PER_SHARD = 500_000
+ROWS_PER_GROUP = 131_072  # block rows
+DOCS_PER_GROUP = 32_768
 _EMPTY = np.uint32(0xFFFFFFFF)
 
 DOC_SCHEMA = pa.schema(
@@ -76,9 +80,9 @@ class FingerprintShards:
         self._doc_sigs = (self.folder / "doc_sigs.u32").open("wb")
         self._block_sigs = (self.folder / "block_sigs.u32").open("wb")
         self._doc_buf: dict[str, list] = {name: [] for name in DOC_SCHEMA.names}
-        self._block_buf: list[dict[str, np.ndarray]] = []
-        self._buffered = 0
-        self._shard = 0
+        self._block_buf = {f.name: np.empty(ROWS_PER_GROUP, f.type.to_pandas_dtype()) for f in BLOCK_SCHEMA}
+        self._buffered = 0  # block rows in `_block_buf`
+        self._writers: dict[str, pq.ParquetWriter] = {}
         self._empty_sig = np.full(num_perm, _EMPTY, dtype=np.uint32).tobytes()
         self.keep_shingles = keep_shingles
         if keep_shingles:
@@ -109,15 +113,9 @@ class FingerprintShards:
             shingles[fp.long_blocks] = fp.long_shingles
             self._block_sigs.write(np.ascontiguousarray(fp.long_sigs, dtype=np.uint32).tobytes())
             self.long_rows += len(fp.long_blocks)
-        self._block_buf.append(
-            {
-                "seq": np.full(n, seq, dtype=np.int64),
-                "pos": np.arange(n, dtype=np.int32),
-                "hash": np.asarray(fp.block_hashes, dtype=np.uint64),
-                "kept": np.asarray(fp.kept, dtype=bool),
-                "sig_row": sig_row,
-                "shingles": shingles,
-            }
+        hashes, kept = np.asarray(fp.block_hashes, dtype=np.uint64), np.asarray(fp.kept, dtype=bool)
+        self._add_blocks(
+            {"seq": seq, "pos": np.arange(n), "hash": hashes, "kept": kept, "sig_row": sig_row, "shingles": shingles}, n
         )
         if self.keep_shingles:
             if fp.long_hashes is None or fp.doc_hashes is None:
@@ -127,9 +125,21 @@ class FingerprintShards:
             self._append_shingles("block", [fp.long_hashes[a:b] for a, b in itertools.pairwise(bounds.tolist())])
         self.docs += 1
         self.block_rows += n
-        self._buffered += n + 1
-        if self._buffered >= ROWS_PER_SHARD:
-            self._flush()
+        if len(d["seq"]) >= DOCS_PER_GROUP:
+            self._flush_docs()
+
+    def _add_blocks(self, columns: dict[str, Any], n: int) -> None:
+        """Buffer one page's block rows (a page with more blocks than a row group is one)."""
+        if self._buffered + n > ROWS_PER_GROUP:
+            self._flush_blocks()
+        if n > ROWS_PER_GROUP:
+            table = pa.table({k: np.broadcast_to(v, n) for k, v in columns.items()}, schema=BLOCK_SCHEMA)
+            self._write("blocks", table)
+            return
+        at = self._buffered
+        for name, value in columns.items():
+            self._block_buf[name][at : at + n] = value
+        self._buffered += n
 
     def _append_shingles(self, kind: str, parts: list[np.ndarray]) -> None:
         starts = []
@@ -139,30 +149,34 @@ class FingerprintShards:
             self._written[kind] += len(part)
         self._offsets[kind].write(np.array(starts, dtype=np.int64).tobytes())
 
-    def _flush(self) -> None:
-        if not self._doc_buf["seq"]:
+    def _write(self, kind: str, table: pa.Table) -> None:
+        """Append `table` as a row group of this folder's `<kind>-00000.parquet`."""
+        writer = self._writers.get(kind)
+        if writer is None:
+            writer = self._writers[kind] = pq.ParquetWriter(
+                self.folder / f"{kind}-00000.parquet", table.schema, compression="zstd"
+            )
+        writer.write_table(table, row_group_size=len(table) or None)
+
+    def _flush_docs(self) -> None:
+        if not self._doc_buf["seq"] and "docs" in self._writers:
             return
-        docs = pa.table(self._doc_buf, schema=DOC_SCHEMA)
-        pq.write_table(docs, self.folder / f"docs-{self._shard:05d}.parquet", compression="zstd")
-        columns = {
-            name: np.concatenate([b[name] for b in self._block_buf]) if self._block_buf else np.empty(0)
-            for name in BLOCK_SCHEMA.names
-        }
-        pq.write_table(
-            pa.table(columns, schema=BLOCK_SCHEMA),
-            self.folder / f"blocks-{self._shard:05d}.parquet",
-            compression="zstd",
-        )
+        self._write("docs", pa.table(self._doc_buf, schema=DOC_SCHEMA))
         self._doc_buf = {name: [] for name in DOC_SCHEMA.names}
-        self._block_buf = []
-        self._buffered = 0
-        self._shard += 1
+
+    def _flush_blocks(self) -> None:
+        if self._buffered:
+            n = self._buffered
+            self._write("blocks", pa.table({k: v[:n] for k, v in self._block_buf.items()}, schema=BLOCK_SCHEMA))
+            self._buffered = 0
 
     def close(self) -> None:
-        self._flush()
-        if self._shard == 0:  # an empty corpus still has (empty) tables
-            pq.write_table(DOC_SCHEMA.empty_table(), self.folder / "docs-00000.parquet")
-            pq.write_table(BLOCK_SCHEMA.empty_table(), self.folder / "blocks-00000.parquet")
+        self._flush_docs()
+        self._flush_blocks()
+        if "blocks" not in self._writers:  # an empty corpus, or no page with blocks: still a (empty) table
+            self._write("blocks", BLOCK_SCHEMA.empty_table())
+        for writer in self._writers.values():
+            writer.close()
         self._doc_sigs.close()
         self._block_sigs.close()
         if self.keep_shingles:
