@@ -314,6 +314,25 @@ def test_same_index_whatever_the_shards_row_groups(generated, monkeypatch):
     assert small.stats == index.stats
 
 
+def test_repeats_counted_by_partitions_give_the_same_index(generated):
+    """The per-site repeat counting over partition files of block clusters (what Ray tasks run) gives the
+    same index as counting in the build's own database."""
+    from cleaner.dedup.build import count_partitions_here
+
+    _, _, fps, index = generated
+    calls = []
+
+    def counter(jobs, min_site, min_corpus):
+        calls.append(len(jobs))
+        count_partitions_here(jobs, min_site, min_corpus)
+
+    parted = CorpusIndex.build(iter(fps), PARAMS, counter=counter)
+    assert calls and all(n > 1 for n in calls)
+    for key, value in index.arrays.items():
+        assert np.array_equal(value, parted.arrays[key]), key
+    assert parted.stats == index.stats
+
+
 def test_index_is_a_memory_mapped_folder_with_the_same_bytes_whatever_the_order(generated, tmp_path):
     _, _, fps, index = generated
     index.save(tmp_path / "a.idx")

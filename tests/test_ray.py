@@ -61,7 +61,12 @@ def rows(folder: Path) -> tuple[dict[str, tuple], list[list[str]]]:
     return out, sorted(sorted(members) for members in clusters.values())
 
 
-def test_same_rows_as_local_engine(ray_instance, corpus, tmp_path):
+def test_same_rows_as_local_engine(ray_instance, corpus, tmp_path, monkeypatch):
+    from cleaner.engine import ray as ray_engine
+
+    counted: list[int] = []
+    real = ray_engine._count_on_ray
+    monkeypatch.setattr(ray_engine, "_count_on_ray", lambda jobs, *a: counted.append(len(jobs)) or real(jobs, *a))
     config = Config(repeat_min_docs=3, row_group_size=50)
     local = run([str(corpus)], str(tmp_path / "local") + "/", config, progress=False)
     remote = run([str(corpus)], str(tmp_path / "ray") + "/", config.replace(engine="ray"), progress=False)
@@ -74,6 +79,9 @@ def test_same_rows_as_local_engine(ray_instance, corpus, tmp_path):
     for name in ("documents", "read_errors", "failed", "raw_chars", "clean_chars", "empty"):
         assert getattr(remote, name) == getattr(local, name), name
     assert remote.read_errors == 2 and remote.reasons == local.reasons
+    # the per-site repeat counting ran in Ray tasks (partitions of block clusters), with the local counts
+    assert counted and all(n > 1 for n in counted)
+    assert remote.largest_blocks == local.largest_blocks and remote.largest_duplicates == local.largest_duplicates
 
     assert (tmp_path / "ray" / "_SUCCESS").exists()
     ray_parts = sorted((tmp_path / "ray").glob("ray-*.parquet"))

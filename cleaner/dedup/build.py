@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -209,6 +210,7 @@ def build(
     threads: int | None = None,
     verify: bool = False,
     max_cluster: int = 1000,
+    counter: PartitionCounter | None = None,
 ) -> dict[str, Any]:
     """Build the index folder `out` (which must exist, empty) from the shard folder; return its stats.
 
@@ -216,16 +218,17 @@ def build(
     near-duplicate document pair that passed the signature test by the exact
     Jaccard of its shingle sets. A duplicate or block cluster larger than
     `max_cluster` is logged as a warning (a chain of near-duplicates can join
-    unrelated pages).
+    unrelated pages). `counter` runs the per-site repeat counting of partitions
+    elsewhere (see `_count_repeats`); without it, it runs here.
     """
     con = connect(workdir, memory_limit, threads)
     try:
-        return _build(con, shards, out, p, verify, max_cluster, workdir)
+        return _build(con, shards, out, p, verify, max_cluster, workdir, counter)
     finally:
         con.close()
 
 
-def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_cluster: int, workdir: Path):
+def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_cluster: int, workdir: Path, counter):
     con.execute(f"CREATE VIEW docs AS SELECT * FROM read_parquet('{shards}/docs-*.parquet')")
     con.execute(f"CREATE VIEW blocks AS SELECT * FROM read_parquet('{shards}/blocks-*.parquet')")
     dupes = con.execute(
@@ -302,7 +305,7 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
     dc1 = banding.components(n, exact_edges, text_edges)
 
     # 4. content signatures: kept long blocks outside the boilerplate candidates
-    _count_repeats(con, dc1, p)
+    _count_repeats(con, dc1, p, counter, workdir)
     content_sh = np.zeros(n, dtype=np.int64)
     writer = _RowFile(out / "doc_sig.npy", n, p.num_perm)
     _content_signatures(con, node_sigs, p, writer, content_sh, check)
@@ -315,7 +318,7 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
     del exact_edges, text_edges, content_edges, dc1
 
     # 5. final counts over the final duplicate clusters
-    _count_repeats(con, dc, p)
+    _count_repeats(con, dc, p, counter, workdir)
     stats = _write_outputs(con, out, p, n, dc, doc_hash, doc_keys, content_sh, site_idx, site_keys, max_cluster)
     if check is not None:
         stats["dup_verify_rejected"] = dict(check.rejected)
@@ -399,26 +402,83 @@ def _write_doc_ids(con, out: Path) -> np.ndarray:
     return np.concatenate(keys) if keys else np.empty(0, np.uint64)
 
 
-def _count_repeats(con, dc: np.ndarray, p: DedupParams) -> None:
-    """Distinct duplicate clusters per (block cluster, site) and per block cluster; boilerplate pairs."""
-    con.register("dcmap", pa.table({"rank": np.arange(len(dc), dtype=np.int64), "dc": dc.astype(np.int64)}))
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE bd AS SELECT DISTINCT b.cluster, b.site_idx, dcmap.dc
-        FROM b JOIN dcmap USING (rank)
-        """
-    )
-    con.unregister("dcmap")
-    con.execute("CREATE OR REPLACE TABLE sc AS SELECT cluster, site_idx, count(*) AS c FROM bd GROUP BY ALL")
-    con.execute("CREATE OR REPLACE TABLE cc AS SELECT cluster, count(DISTINCT dc) AS c FROM bd GROUP BY ALL")
+#: Runs the per-site repeat counting of each partition: `counter([(source, dcmap, target), ...], min_site,
+#: min_corpus)` calls `count_partition(source, dcmap, target, min_site, min_corpus)` for each, anywhere
+#: the files are reachable (the Ray engine: one task per partition)
+PartitionCounter = Callable[[list[tuple[str, str, str]], int, int], None]
+
+
+def _count_repeats(con, dc: np.ndarray, p: DedupParams, counter: PartitionCounter | None, work: Path) -> None:
+    """Table `bpc`: distinct duplicate clusters per (block cluster, site) and per block cluster, the pairs
+    over the thresholds (boilerplate candidates).
+
+    With a `counter`, the block rows (cluster, site, document) are written as up to `REPEAT_PARTITIONS`
+    Parquet files by block cluster (all of a cluster's rows, every site's, in one file, so its counts are
+    the file's) beside the documents' duplicate clusters, and the counter aggregates each file; `bpc` is
+    the union of what it writes: the same rows as counting here.
+    """
+    thresholds = {"min_site": int(p.repeat_min_docs), "min_corpus": int(p.repeat_min_docs_corpus)}
+    dcmap = pa.table({"rank": np.arange(len(dc), dtype=np.int64), "dc": dc.astype(np.int64)})
+    if counter is None or not con.execute("SELECT count(*) FROM b").fetchall()[0][0]:
+        con.register("dcmap", dcmap)
+        con.execute(f"CREATE OR REPLACE TABLE bpc AS {_REPEAT_COUNTS.format(source='b', dcmap='dcmap', **thresholds)}")
+        con.unregister("dcmap")
+        return
+    import pyarrow.parquet as pq
+
+    folder = work / "repeats"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    pq.write_table(dcmap, folder / "dcmap.parquet")
     con.execute(
         f"""
-        CREATE OR REPLACE TABLE bpc AS SELECT sc.cluster, sc.site_idx, sc.c AS site_count, cc.c AS corpus_count
-        FROM sc JOIN cc USING (cluster)
-        WHERE sc.c >= {int(p.repeat_min_docs)} OR cc.c >= {int(p.repeat_min_docs_corpus)}
+        COPY (SELECT cluster, site_idx, rank, cluster % {REPEAT_PARTITIONS} AS part FROM b)
+        TO '{folder / "blocks"}' (FORMAT parquet, PARTITION_BY (part))
         """
     )
-    con.execute("DROP TABLE bd")
+    jobs = [
+        (str(part), str(folder / "dcmap.parquet"), str(folder / f"bpc-{k:04d}.parquet"))
+        for k, part in enumerate(sorted((folder / "blocks").iterdir()))
+    ]
+    counter(jobs, thresholds["min_site"], thresholds["min_corpus"])
+    con.execute(f"CREATE OR REPLACE TABLE bpc AS SELECT * FROM read_parquet('{folder}/bpc-*.parquet')")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+REPEAT_PARTITIONS = 16
+_REPEAT_COUNTS = """
+    WITH bd AS (SELECT DISTINCT s.cluster, s.site_idx, d.dc FROM {source} s JOIN {dcmap} d USING (rank)),
+    sc AS (SELECT cluster, site_idx, count(*) AS c FROM bd GROUP BY ALL),
+    cc AS (SELECT cluster, count(DISTINCT dc) AS c FROM bd GROUP BY ALL)
+    SELECT sc.cluster, sc.site_idx, sc.c AS site_count, cc.c AS corpus_count
+    FROM sc JOIN cc USING (cluster) WHERE sc.c >= {min_site} OR cc.c >= {min_corpus}
+"""
+
+
+def count_partition(source: str, dcmap: str, target: str, min_site: int, min_corpus: int) -> None:
+    """The repeat counts (`bpc` rows) of one partition folder of block rows, written to `target`."""
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute(f"SET temp_directory = '{target}.spill'")
+        sql = _REPEAT_COUNTS.format(
+            source=f"read_parquet('{source}/*.parquet')",
+            dcmap=f"read_parquet('{dcmap}')",
+            min_site=min_site,
+            min_corpus=min_corpus,
+        )
+        con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)")
+    finally:
+        con.close()
+    shutil.rmtree(f"{target}.spill", ignore_errors=True)
+
+
+def count_partitions_here(jobs: list[tuple[str, str, str]], min_site: int, min_corpus: int) -> None:
+    """A `PartitionCounter` that counts every partition in this process, one after the other."""
+    for source, dcmap, target in jobs:
+        count_partition(source, dcmap, target, min_site, min_corpus)
 
 
 def _content_signatures(

@@ -125,12 +125,14 @@ class CorpusIndex:
         folder: str | Path | None = None,
         verify: bool = False,
         memory_limit: str | None = None,
+        counter: Any = None,
     ) -> CorpusIndex:
         """Build from pass-1 fingerprints (streamed; any order gives the same index).
 
         The shards and the index live in `folder` (a temporary folder, removed with
         the index, when not given). `verify` checks near-duplicate pairs by exact Jaccard
-        (`--dup-verify`: the fingerprints must keep their shingle hashes).
+        (`--dup-verify`: the fingerprints must keep their shingle hashes). `counter`
+        counts repeats per site elsewhere (`cleaner.dedup.build.PartitionCounter`).
         """
         from cleaner.dedup.shards import FingerprintShards
 
@@ -143,7 +145,13 @@ class CorpusIndex:
             shards.add(fp)
         shards.close()
         return cls.from_shards(
-            shards.folder, params, Path(folder) / "index", owner=owner, verify=verify, memory_limit=memory_limit
+            shards.folder,
+            params,
+            Path(folder) / "index",
+            owner=owner,
+            verify=verify,
+            memory_limit=memory_limit,
+            counter=counter,
         )
 
     @classmethod
@@ -156,6 +164,7 @@ class CorpusIndex:
         owner: Any = None,
         verify: bool = False,
         memory_limit: str | None = None,
+        counter: Any = None,
     ) -> CorpusIndex:
         """Build the index folder `out` from a shard folder (pass 1's output)."""
         from cleaner.dedup import build
@@ -165,7 +174,7 @@ class CorpusIndex:
         work.mkdir()
         try:
             limit = memory_limit or build.MEMORY_LIMIT
-            stats = build.build(shards, out, params, workdir=work, verify=verify, memory_limit=limit)
+            stats = build.build(shards, out, params, workdir=work, verify=verify, memory_limit=limit, counter=counter)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         header = dict(cls._header(params), stats=stats)

@@ -257,9 +257,20 @@ def _index(ray, sources: list, config: Config) -> Any:
             for data in batch.column("fp").to_pylist():
                 yield pickle.loads(data)
 
-    # the driver streams fingerprints into shards on disk and builds the index out of core (DuckDB);
-    # workers open the index folder memory-mapped (a pickled index is its path)
-    return CorpusIndex.build(stream(), params)
+    # the driver streams fingerprints into shards on disk and builds the index out of core (DuckDB),
+    # the per-site repeat counting in Ray tasks, one per partition of block clusters; workers open
+    # the index folder memory-mapped (a pickled index is its path)
+    return CorpusIndex.build(stream(), params, counter=_count_on_ray)
+
+
+def _count_on_ray(jobs: list[tuple[str, str, str]], min_site: int, min_corpus: int) -> None:
+    """The build's `PartitionCounter` on Ray: one task per partition file, the driver waits for their names."""
+    import ray
+
+    from cleaner.dedup.build import count_partition
+
+    task = ray.remote(num_cpus=1)(count_partition)
+    ray.get([task.remote(*job, min_site, min_corpus) for job in jobs])
 
 
 def _filenames():
