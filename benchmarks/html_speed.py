@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         (r["id"], r.get("url"), (dev / "html" / f"{r['id']}.html").read_text(encoding="utf-8", errors="replace"))
         for r in records[: args.limit]
     ]
-    dom = Pipeline.from_config(Config(extract_timeout=0))
+    dom = Pipeline.from_config(Config(extract_timeout=0, extractor="dom"))
     traf = Pipeline.from_config(Config(extract_timeout=0, extractor="trafilatura"))
 
     def through(pipeline: Pipeline):
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in sorted(rate.items(), key=lambda kv: -kv[1]):
         print(f"| {name} | {value:,.0f} | {value / rate['trafilatura extract()']:.2f}× |")
 
-    guarded = Pipeline.from_config(Config(extract_timeout=5))
+    guarded = Pipeline.from_config(Config(extract_timeout=5, extractor="dom"))
     guarded.document(Page(id="w", source="w", content=pages[0][2], kind="html"))
     started, children = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
     for pid, url, html in pages:

@@ -178,6 +178,8 @@ def nesting_depth(html: str) -> int:
 
 _MARKUP_RE = re.compile(r"<\s*[a-zA-Z!?/]")
 _DOC_RE = re.compile(r"<\s*(html|body|head)\b", re.IGNORECASE)
+#: replacement characters and control characters other than white space: signs of binary content
+_ODD_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1f]")
 
 
 def _checked_html(page: Page) -> str:
@@ -186,7 +188,7 @@ def _checked_html(page: Page) -> str:
     head = page.content[:4096]
     if not head.strip():
         raise InputError(page.source, "not HTML: empty page")
-    odd = sum(1 for ch in head if ch == "\ufffd" or (ch < " " and ch not in "\t\n\r\f"))
+    odd = len(_ODD_CHARS.findall(head))
     if odd > len(head) // 20:
         raise InputError(page.source, "not HTML: binary content")
     if not _MARKUP_RE.search(page.content, 0, 1 << 16):

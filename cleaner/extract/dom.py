@@ -129,7 +129,6 @@ _TOKEN_NAMES = {
 }
 # Words that name the article body itself (a small bonus when choosing the container).
 _CONTENT = re.compile(r"(?<![a-z])(article|story|entry|post|content|main|body|text)(?![a-z])")
-_SPACE = re.compile(r"\s+")
 _ENDS = frozenset(".!?\"'”’)")
 _HEAD_TAGS = frozenset({"meta", "title", "script", "time"})
 
@@ -146,19 +145,11 @@ def token_of(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_TOKEN_NAMES.get(t, t) for pair in found for t in pair if t))
 
 
-@dataclass(slots=True)
-class _Frame:
-    depth: int
-    tag: str
-    serial: int
-    block: bool
-    heading: int
-    in_list: bool
-    in_table: bool
-    group: int
-    tokens: tuple[tuple[int, str, int], ...]  # (depth, token, serial) of the elements that carry one
-    chain: tuple[int, ...]  # serials of container candidates from the root down
-    in_link: bool
+#: an open paragraph-level element (inline elements share their block's frame), a plain tuple for
+#: speed: (depth, tag, serial, heading, in_list, in_table, group, tokens, chain), where tokens are
+#: the (depth, token, serial) of the ancestors that carry one and chain the serials of container
+#: candidates from the root down
+_Frame = tuple[int, str, int, int, bool, bool, int, tuple[tuple[int, str, int], ...], tuple[int, ...]]
 
 
 @dataclass(slots=True)
@@ -184,6 +175,9 @@ class Walk:
 
 
 _PARSER = None
+#: class/id/role value -> (boilerplate tokens, named for the article): pages of a site repeat them
+_ATTRS: dict[str, tuple[tuple[str, ...], bool]] = {}
+_ATTRS_MAX = 50_000
 
 
 def _parser():
@@ -197,8 +191,23 @@ def _parser():
     return _PARSER
 
 
+def _attrs_of(value: str) -> tuple[tuple[str, ...], bool]:
+    """`token_of` and whether the value names the article body, memoised."""
+    known = _ATTRS.get(value)
+    if known is None:
+        if len(_ATTRS) >= _ATTRS_MAX:
+            _ATTRS.clear()
+        known = _ATTRS[value] = (token_of(value), bool(_CONTENT.search(value.lower())))
+    return known
+
+
 def walk(html: str) -> Walk:
-    """Parse `html` and walk it once (see the module doc)."""
+    """Parse `html` and walk it once (see the module doc).
+
+    Speed: one lxml parse, one `iterwalk`; only paragraph-level elements get a frame (an inline
+    element shares its block's), open links are counted rather than stacked, and class/id/role
+    values are read through a memo (`_attrs_of`).
+    """
     from lxml import etree
 
     found = Walk()
@@ -208,77 +217,91 @@ def walk(html: str) -> Walk:
         return found
     if root is None:
         return found
-    top = _Frame(0, "#root", 0, True, 0, False, False, -1, (), (), False)
-    stack: list[_Frame] = [top]
+    stack: list[_Frame] = [(0, "#root", 0, 0, False, False, -1, (), ())]  # the owning block per open element
     serial = 0
+    max_depth = 0
+    links = 0  # open <a> elements
     buffer: list[str] = []
     link_chars = 0
     raws = found.raws
+    candidates = found.candidates
+    block_tags, skip_tags, head_tags, attr_tags = BLOCK_TAGS, SKIP_TAGS, _HEAD_TAGS, ATTR_TAGS
 
-    def flush() -> None:
+    def flush(owner: _Frame) -> None:
         nonlocal link_chars
-        if buffer:
-            text = _SPACE.sub(" ", "".join(buffer)).strip()
-            if text:
-                owner = next(f for f in reversed(stack) if f.block)
-                raws.append(_Raw(text, owner, min(link_chars, len(text))))
-            buffer.clear()
+        text = " ".join("".join(buffer).split())
+        if text:
+            raws.append(_Raw(text, owner, min(link_chars, len(text))))
+        buffer.clear()
         link_chars = 0
 
-    def add(text: str, frame: _Frame) -> None:
+    def add(text: str, owner: _Frame) -> None:
         nonlocal link_chars
-        if frame.tag == "pre" and "\n" in text:
+        if owner[1] == "pre" and "\n" in text:
             for i, line in enumerate(text.split("\n")):
-                if i:
-                    flush()
+                if i and buffer:
+                    flush(owner)
                 buffer.append(line)
-            return
-        buffer.append(text)
-        if frame.in_link:
+        else:
+            buffer.append(text)
+        if links:
             link_chars += len(text.strip())
 
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, node in walker:
         tag = node.tag
-        if not isinstance(tag, str):
+        if tag.__class__ is not str:
             continue
         if event == "end":
-            if stack[-1].block:
-                flush()
+            if tag in block_tags:
+                if buffer:
+                    flush(stack[-1])
+            elif tag == "a":
+                links -= 1
             stack.pop()
-            if node.tail:
-                add(node.tail, stack[-1])
+            tail = node.tail
+            if tail:
+                add(tail, stack[-1])
             continue
-        depth = len(stack)
-        if depth > found.max_depth:
-            found.max_depth = depth
         parent = stack[-1]
-        if tag in _HEAD_TAGS:
-            _read_meta(node, tag, found)
-        if tag in SKIP_TAGS:
-            if tag == "head":
-                for child in node.iter("meta", "title", "script"):
-                    _read_meta(child, child.tag, found)
-            walker.skip_subtree()
-            stack.append(_Frame(depth, tag, -1, False, 0, False, False, -1, (), (), False))
+        depth = len(stack)
+        if depth > max_depth:
+            max_depth = depth
+        if tag not in block_tags:
+            if tag in skip_tags:
+                if tag == "head":
+                    for child in node.iter("meta", "title", "script"):
+                        _read_meta(child, child.tag, found)
+                elif tag == "script":
+                    _read_meta(node, tag, found)
+                walker.skip_subtree()
+            elif tag == "a":
+                links += 1
+                if node.get("itemprop"):
+                    _read_itemprop(node, node.get("itemprop"), found)
+            elif tag in head_tags:
+                _read_meta(node, tag, found)
+            elif tag == "span" and node.get("itemprop"):
+                _read_itemprop(node, node.get("itemprop"), found)
+            stack.append(parent)
+            text = node.text
+            if text and tag not in skip_tags:
+                add(text, parent)
             continue
-        block = tag in BLOCK_TAGS
-        if block:
-            flush()
+        if buffer:
+            flush(parent)
         serial += 1
-        tokens = parent.tokens
-        chain = parent.chain
-        if tag in ATTR_TAGS:
+        tokens = parent[7]
+        chain = parent[8]
+        if tag in attr_tags:
             get = node.get
             attrs = " ".join(filter(None, (get("class"), get("id"), get("role"))))
-            named = False
-            carries = False
+            named = carries = False
             if attrs:
-                new = token_of(attrs)
+                new, named = _attrs_of(attrs)
                 if new:
                     tokens = tokens + tuple((depth, t, serial) for t in new)
                     carries = True
-                named = bool(_CONTENT.search(attrs.lower()))
             if tag in TAG_TOKENS:
                 tokens = (*tokens, (depth, TAG_TOKENS[tag], serial))
                 carries = True
@@ -286,30 +309,28 @@ def walk(html: str) -> Walk:
             if itemprop:
                 named = named or itemprop == "articleBody"
                 _read_itemprop(node, itemprop, found)
-            if tag in CONTAINER_TAGS or carries:
+            container = tag in CONTAINER_TAGS
+            if container or carries:
                 chain = (*chain, serial)
-                found.candidates[serial] = (depth, named or tag in ("article", "main"), tag in CONTAINER_TAGS)
-        elif tag == "span" or tag == "a":
-            itemprop = node.get("itemprop")
-            if itemprop:
-                _read_itemprop(node, itemprop, found)
-        frame = _Frame(
+                candidates[serial] = (depth, named or tag == "article" or tag == "main", container)
+        frame: _Frame = (
             depth,
             tag,
             serial,
-            block,
-            HEADINGS.get(tag, parent.heading),
-            parent.in_list or tag in LIST_ITEMS,
-            parent.in_table or tag in CELLS,
-            serial if tag in GROUPS else parent.group,
+            HEADINGS.get(tag, parent[3]),
+            parent[4] or tag in LIST_ITEMS,
+            parent[5] or tag in CELLS,
+            serial if tag in GROUPS else parent[6],
             tokens,
             chain,
-            parent.in_link or tag == "a",
         )
         stack.append(frame)
-        if node.text:
-            add(node.text, frame)
-    flush()
+        text = node.text
+        if text:
+            add(text, frame)
+    if buffer:
+        flush(stack[-1])
+    found.max_depth = max_depth
     return found
 
 
@@ -352,7 +373,7 @@ def word_counts(raws: list[_Raw]) -> tuple[dict[int, int], dict[int, int], int]:
         bucket = prose_in if prose else junk_in
         if prose:
             total_prose += words
-        for serial in raw.frame.chain:
+        for serial in raw.frame[8]:  # the chain
             bucket[serial] = bucket.get(serial, 0) + words
     return prose_in, junk_in, total_prose
 
@@ -406,18 +427,22 @@ def blocks_of(found: Walk) -> list[Block]:
     }
     blocks = []
     for i, raw in enumerate(found.raws):
-        frame = raw.frame
-        inside = None if container is None else container in frame.chain
+        depth, tag, _, heading, in_list, in_table, group, frame_tokens, chain = raw.frame
+        inside = None if container is None else container in chain
         cut = depth_of_container if inside else -1
-        tokens = tuple(dict.fromkeys(t for d, t, s in frame.tokens if d > cut and (furniture[s] or t in PROSE_TOKENS)))
+        tokens = (
+            tuple(dict.fromkeys(t for d, t, s in frame_tokens if d > cut and (furniture[s] or t in PROSE_TOKENS)))
+            if frame_tokens
+            else ()
+        )
         markup = Markup(
-            frame.tag if frame.tag != "#root" else "body",
-            frame.heading,
-            frame.in_list,
-            frame.in_table,
-            frame.depth,
+            tag if tag != "#root" else "body",
+            heading,
+            in_list,
+            in_table,
+            depth,
             round(raw.link_chars / len(raw.text), 3),
-            frame.group,
+            group,
             tokens,
             inside,
         )

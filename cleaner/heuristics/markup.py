@@ -66,6 +66,8 @@ STRONG_TOKENS = frozenset(
         "aside",
     ]
 )
+#: tokens that mark furniture even inside the article container, forms included (a poll is no article text)
+FURNITURE_IN_ARTICLE = STRONG_TOKENS | {"form"}
 #: tokens that mark furniture only outside the article container (an article has its own header)
 WEAK_TOKENS = frozenset({"header", "form", "masthead", "skip"})
 
@@ -135,3 +137,91 @@ def content_list_item(view: View, i: int, *, max_density: float = 0.5) -> bool:
         and markup.link_density < max_density
         and not (set(markup.tokens) & STRONG_TOKENS)
     )
+
+
+def _article_prose(view: View, i: int, *, live: bool = True) -> bool:
+    """A prose block inside the article container and under no furniture element (and alive,
+    with `live`)."""
+    markup = view.doc.blocks[i].markup
+    return (
+        markup is not None
+        and markup.in_article is True
+        and view.prose[i]
+        and not (set(markup.tokens) & STRONG_TOKENS)
+        and (not live or view.alive(i))
+    )
+
+
+_DEPTH_MEMO: list = [None, None]  # (view, its paragraph depth): the heuristics read one view at a time
+
+
+def paragraph_depth(view: View) -> int | None:
+    """The depth at which most of the article container's prose words sit (the article's own
+    paragraphs), or None without markup or article prose; the same for every round of one view."""
+    if _DEPTH_MEMO[0] is view:
+        return _DEPTH_MEMO[1]
+    by_depth: dict[int, int] = {}
+    for j in range(len(view)):
+        if _article_prose(view, j, live=False):
+            depth = view.doc.blocks[j].markup.depth  # type: ignore[union-attr]
+            by_depth[depth] = by_depth.get(depth, 0) + view.words[j]
+    found = max(by_depth, key=lambda d: (by_depth[d], -d)) if by_depth else None
+    _DEPTH_MEMO[:] = [view, found]
+    return found
+
+
+def article_continues(view: View, i: int, *, min_words: int = 30, window: int = 25) -> bool:
+    """True when the article's own paragraphs go on right after block `i`: the next live prose
+    block (within `window` blocks) is article prose (`_article_prose`) at the article's paragraph
+    depth (`paragraph_depth`), and at least `min_words` words of such prose follow. A section label
+    ("Related", "Trending News") there heads a box embedded in the article, not its end.
+
+    Must not hold on a page without markup or article container, nor when what follows the label
+    is prose at another depth (a comment thread, a list of other stories' summaries).
+    """
+    markup = view.doc.blocks[i].markup
+    if markup is None or markup.in_article is not True:
+        return False
+    depth = paragraph_depth(view)
+
+    def at_depth(j: int) -> bool:
+        return _article_prose(view, j) and view.doc.blocks[j].markup.depth == depth  # type: ignore[union-attr]
+
+    following = next((j for j in range(i + 1, min(len(view), i + 1 + window)) if view.alive(j) and view.prose[j]), None)
+    if following is None or not at_depth(following):
+        return False
+    return sum(view.words[j] for j in range(following, len(view)) if at_depth(j)) >= min_words
+
+
+def article_text(view: View, i: int, *, max_density: float = 0.5) -> bool:
+    """True for a block inside the article container, under no furniture element, that is not
+    mostly link text: the article's own text, whatever its length or punctuation (a list item, a
+    paragraph that a pagination link cut short). Teasers of other stories are links, or sit
+    outside the container.
+
+    Must not hold on a page without markup or container.
+    """
+    markup = view.doc.blocks[i].markup
+    return (
+        markup is not None
+        and markup.in_article is True
+        and markup.link_density < max_density
+        and not (set(markup.tokens) & FURNITURE_IN_ARTICLE)
+    )
+
+
+def article_line(view: View, i: int, *, max_density: float = 0.5) -> bool:
+    """True for a short line the article itself holds: the headline (``h1``), or a block at the
+    article's paragraph depth (`paragraph_depth`) that is `article_text`: the tour dates, product
+    names or steps an author wrote as one short paragraph each. The list heuristics must leave
+    it alone.
+
+    Must not hold for a subheading of a box (a deeper element) nor on a page without markup.
+    """
+    markup = view.doc.blocks[i].markup
+    if markup is None:
+        return False
+    if markup.heading == 1:
+        return True
+    at_depth = markup.heading == 0 and markup.depth == paragraph_depth(view)
+    return at_depth and article_text(view, i, max_density=max_density)

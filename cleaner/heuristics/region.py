@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cleaner.heuristics.markup import article_span, content_list_item
+from cleaner.heuristics.markup import article_continues, article_line, article_span, content_list_item
 from cleaner.heuristics.view import _MONTHS, _WORD, View, _per_text
 from cleaner.urls import url_path
 
@@ -328,7 +328,7 @@ def find_region(
                 )
                 or (w <= 20 and _is_comment_header(text))
                 or (label and _comment_meta_after(view, i, window=comment_window) >= min_comment_meta)
-            ):
+            ) and not (span is not None and article_continues(view, i)):
                 region = Region(start, i - 1, cut=i, lists=lists)
                 break
         words_before += prose[i - start]
@@ -441,6 +441,7 @@ def link_list(view: View, *, region: Region | None = None, min_run: int = 3, max
             and i not in view.doc.protected
             and not content_list_item(view, i)
             and i not in region.lists
+            and not article_line(view, i)
         ):
             run.append(i)
         else:

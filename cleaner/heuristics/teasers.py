@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from cleaner.heuristics.markup import article_text
 from cleaner.heuristics.region import Region, list_items, reader_call
 from cleaner.heuristics.view import View, _per_text, _strip_closers
 from cleaner.language import capitalised_share
@@ -84,6 +85,8 @@ def teaser(view: View, *, min_words: int = 12, min_run: int = 2) -> Iterator[tup
             continue
         if not view.alive(i):
             run += 1  # a long block a pack already took counts toward the run
+        elif article_text(view, i):
+            break
         elif view.ellipsis[i] or not view.terminal[i]:
             lists = list_items(view) if lists is None else lists
             if i in lists:
