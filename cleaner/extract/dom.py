@@ -361,21 +361,49 @@ def _read_meta(node, tag: str, found: Walk) -> None:
 def word_counts(raws: list[_Raw]) -> tuple[dict[int, int], dict[int, int], int]:
     """Prose words and other words inside each counted element, and the page's prose words.
 
-    Prose: a block of at least 8 words ending a sentence, or of 25 words, mostly not link text.
+    Prose: a block of at least 8 words ending a sentence, or of 25 words, mostly not link text,
+    and not a teaser (`_after_linked_headline`).
     """
     prose_in: dict[int, int] = {}
     junk_in: dict[int, int] = {}
     total_prose = 0
+    previous: _Raw | None = None
     for raw in raws:
         text = raw.text
         words = text.count(" ") + 1
-        prose = raw.link_chars < 0.5 * len(text) and ((words >= 8 and text[-1:] in _ENDS) or words >= 25)
+        prose = (
+            raw.link_chars < 0.5 * len(text)
+            and ((words >= 8 and text[-1:] in _ENDS) or words >= 25)
+            and not _after_linked_headline(raw, previous)
+        )
         bucket = prose_in if prose else junk_in
         if prose:
             total_prose += words
         for serial in raw.frame[8]:  # the chain
             bucket[serial] = bucket.get(serial, 0) + words
+        previous = raw
     return prose_in, junk_in, total_prose
+
+
+def _after_linked_headline(
+    raw: _Raw, previous: _Raw | None, *, min_words: int = 4, max_words: int = 25, min_density: float = 0.8
+) -> bool:
+    """True when the block before `raw` is a linked headline: a heading or list item of
+    `min_words` to `max_words` words, at least `min_density` link text, in the same list (or
+    none) as `raw`. `raw` is then the summary of another story in a list of them, not article
+    prose, whatever its length.
+
+    Must not take a paragraph after a short link label ("Leave a comment", "Read more") or after
+    a bare URL, nor look further back than one block."""
+    if previous is None:
+        return False
+    text = previous.text
+    frame, before = raw.frame, previous.frame
+    return (
+        previous.link_chars >= min_density * len(text)
+        and min_words <= text.count(" ") + 1 <= max_words
+        and frame[6] == before[6]  # the same list, or none
+    )
 
 
 def choose_container(
