@@ -362,19 +362,26 @@ def word_counts(raws: list[_Raw]) -> tuple[dict[int, int], dict[int, int], int]:
     """Prose words and other words inside each counted element, and the page's prose words.
 
     Prose: a block of at least 8 words ending a sentence, or of 25 words, mostly not link text,
-    and not a teaser (`_after_linked_headline`).
+    and not the summary of another story (`_linked_headline` just before it, or earlier in the
+    same list).
     """
     prose_in: dict[int, int] = {}
     junk_in: dict[int, int] = {}
     total_prose = 0
     previous: _Raw | None = None
+    story_lists: set[int] = set()  # lists (not tables) whose items hold linked headlines
     for raw in raws:
         text = raw.text
         words = text.count(" ") + 1
+        group = raw.frame[6]
+        listed = group >= 0 and raw.frame[4] and not raw.frame[5]  # in a list, not in a (layout) table
+        if listed and _linked_headline(raw):
+            story_lists.add(group)
         prose = (
             raw.link_chars < 0.5 * len(text)
             and ((words >= 8 and text[-1:] in _ENDS) or words >= 25)
-            and not _after_linked_headline(raw, previous)
+            and not (listed and group in story_lists)
+            and not (previous is not None and _linked_headline(previous) and previous.frame[6] == group)
         )
         bucket = prose_in if prose else junk_in
         if prose:
@@ -385,25 +392,13 @@ def word_counts(raws: list[_Raw]) -> tuple[dict[int, int], dict[int, int], int]:
     return prose_in, junk_in, total_prose
 
 
-def _after_linked_headline(
-    raw: _Raw, previous: _Raw | None, *, min_words: int = 4, max_words: int = 25, min_density: float = 0.8
-) -> bool:
-    """True when the block before `raw` is a linked headline: a heading or list item of
-    `min_words` to `max_words` words, at least `min_density` link text, in the same list (or
-    none) as `raw`. `raw` is then the summary of another story in a list of them, not article
-    prose, whatever its length.
+def _linked_headline(raw: _Raw, *, min_words: int = 4, max_words: int = 25, min_density: float = 0.8) -> bool:
+    """A headline that is a link: `min_words` to `max_words` words, at least `min_density` link
+    text. The prose right after it, or anywhere in its list, summarises another story.
 
-    Must not take a paragraph after a short link label ("Leave a comment", "Read more") or after
-    a bare URL, nor look further back than one block."""
-    if previous is None:
-        return False
-    text = previous.text
-    frame, before = raw.frame, previous.frame
-    return (
-        previous.link_chars >= min_density * len(text)
-        and min_words <= text.count(" ") + 1 <= max_words
-        and frame[6] == before[6]  # the same list, or none
-    )
+    Must not take a short link label ("Leave a comment", "Read more") or a bare URL."""
+    text = raw.text
+    return raw.link_chars >= min_density * len(text) and min_words <= text.count(" ") + 1 <= max_words
 
 
 def choose_container(
