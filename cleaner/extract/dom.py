@@ -103,11 +103,21 @@ LIST_ITEMS = frozenset({"li", "dd", "dt"})
 CELLS = frozenset({"td", "th"})
 GROUPS = frozenset({"ul", "ol", "dl", "table", "menu"})
 #: elements whose tag alone is a boilerplate token (outside the article container)
-TAG_TOKENS = {"nav": "nav", "footer": "footer", "aside": "aside", "header": "header", "form": "form", "menu": "menu"}
+TAG_TOKENS = {
+    "nav": "nav",
+    "footer": "footer",
+    "aside": "aside",
+    "header": "header",
+    "form": "form",
+    "menu": "menu",
+    "figcaption": "caption",
+}
 #: elements that may be the article container
 CONTAINER_TAGS = frozenset({"div", "section", "article", "main", "td", "body"})
 #: elements whose class/id/role are read (inline elements are not: cheaper, and rarely telling)
-ATTR_TAGS = CONTAINER_TAGS | frozenset({"nav", "aside", "header", "footer", "ul", "ol", "li", "form", "p", "table"})
+ATTR_TAGS = CONTAINER_TAGS | frozenset(
+    {"nav", "aside", "header", "footer", "ul", "ol", "li", "form", "p", "table", "figcaption"}
+)
 
 # Boilerplate words in class, id and role values: the first group matches a word's start ("comment"
 # for "comments", "comment-list", "sharedaddy"), the second whole words only, so "ad" matches

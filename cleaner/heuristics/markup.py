@@ -64,6 +64,7 @@ STRONG_TOKENS = frozenset(
         "signup",
         "author-bio",
         "aside",
+        "caption",
     ]
 )
 #: tokens that mark furniture even inside the article container, forms included (a poll is no article text)
