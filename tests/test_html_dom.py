@@ -132,6 +132,61 @@ def test_a_wrapper_named_like_furniture_does_not_take_the_article():
     assert all(s in text for s in PROSE)
 
 
+MORE = (
+    "Engineers will inspect the outer breakwater again in the spring, before the storm season starts.",
+    "The council thanked residents for their patience during the long months of closure and detours.",
+)
+
+
+def test_a_box_inside_the_article_does_not_end_it():
+    """A 'Trending' label heading a box of links in the middle of the article: the article's own
+    paragraphs go on after it at their depth, so the label does not close the article (the box's
+    links go; its label stays, a known cost)."""
+    box = "<div><h4>Trending News</h4><ul>" + "".join(
+        f'<li><a href="/t{i}">Another trending headline number {i} today</a></li>' for i in range(4)
+    )
+    body = article(box + "</ul></div>", *(f"<p>{s}</p>" for s in MORE))
+    text = cleaned(page(body + "</article>"))
+    assert all(s in text for s in (*PROSE[:2], *MORE))
+    assert "trending headline" not in text
+
+
+def test_a_list_of_other_stories_is_not_the_article_container():
+    """Linked headlines, each with a summary, in a list beside the article: the summaries are
+    other stories, so the container is the article and the list goes."""
+    stories = '<div class="more"><ul>' + "".join(
+        f'<li><h5><a href="/s{i}">Headline of another story number {i}</a></h5>'
+        f"<div>{s.replace('harbour', 'museum')} More words make this summary long enough.</div></li>"
+        for i, s in enumerate(PROSE + PROSE)
+    )
+    body = '<div class="page">' + article() + "</article>" + stories + "</ul></div></div>"
+    doc = to_document(page(body), extractor="dom")
+    features = blocks(doc)
+    assert features[PROSE[0]].in_article is True
+    assert features["Headline of another story number 0"].in_article is False
+    text = cleaned(page(body))
+    assert PROSE[0] in text and "another story" not in text and "museum" not in text
+
+
+def test_short_paragraphs_of_the_article_are_content():
+    """Tour dates written as one short paragraph each, at the article's paragraph depth: not a
+    list of links; a paragraph that a pagination link cuts short is not a teaser either."""
+    dates = [f"June {d} – Harbour Hall, Portville" for d in (9, 10, 14, 17)]
+    cut = "The ferry company said that the new timetable would include a late boat on Fridays and"
+    body = article(*(f"<p>{d}</p>" for d in dates), f"<p>{cut}</p>")
+    tail = '<div><a href="/all">View article on single page</a></div>'
+    summaries = "".join(f"<p>{s[:70]}</p>" for s in MORE)
+    text = cleaned(page(body + tail + "</article>" + f'<div class="box">{summaries}</div>'))
+    assert all(d in text for d in dates) and cut in text
+
+
+def test_figure_captions_go():
+    caption = "<figure><img src='a.jpg'><figcaption>The sea wall during the repairs in May.</figcaption></figure>"
+    p = page(article(caption) + "</article>")
+    assert "caption" in blocks(to_document(p, extractor="dom"))["The sea wall during the repairs in May."].tokens
+    assert "sea wall during the repairs" not in cleaned(p)
+
+
 def test_token_of_matches_whole_words():
     assert token_of("site-header main-navigation") == ("nav",)
     assert token_of("shadow thread readable") == ()
