@@ -3,20 +3,20 @@
 A text dump becomes one block per non-blank line (`Document.from_text`). HTML goes through one
 of two extractors (`EXTRACTORS`, the ``--extractor`` setting):
 
-* ``dom`` (the default, `dom`): one resiliparse parse and walk; every paragraph-level element
+* ``dom`` (`dom`): one lxml parse and walk; every paragraph-level element
   of the page becomes a block carrying its `Markup` (tag, heading level, list/table membership,
   depth, link density, boilerplate tokens of its ancestors, whether it is inside the article
   container), which the markup-aware heuristics read; nothing is dropped here but scripts,
   styles and form controls. Title, author, date and site name come from the same parse
   (`metadata.page_info`).
-* ``trafilatura`` (`trafilatura`): trafilatura's main text, its paragraphs as blocks without
-  markup, and trafilatura's metadata.
+* ``trafilatura`` (the default, `trafilatura`): trafilatura's main text, its paragraphs as
+  blocks without markup, and trafilatura's metadata.
 
 Site packs can name ``prune_xpath`` expressions (chosen by the page's URL or `site`, or for a
 page with neither by their ``detect`` patterns on a first extraction). trafilatura takes them
 itself; for the DOM extractor, a page whose packs prune is first parsed with lxml, the matching
 elements removed and the rest serialised again (`prune_html`): one extra parse only for those
-pages, and the packs' XPath keeps working unchanged (resiliparse selects with CSS, not XPath).
+pages, and the packs' XPath keeps working unchanged.
 
 `time_limit` bounds a page's time in Python code; `watchdog` bounds it whatever the page does,
 by extracting in a child process that can be killed.
@@ -168,7 +168,7 @@ def _trafilatura_document(page: Page, ruleset: Any, options: ExtractOptions, sit
 
 
 def nesting_depth(html: str) -> int:
-    """How deep the page's elements nest (resiliparse parses any depth)."""
+    """How deep the page's elements nest (the DOM walk reads any depth)."""
     from cleaner.extract.dom import walk
 
     return walk(html).max_depth

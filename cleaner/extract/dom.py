@@ -1,17 +1,20 @@
-"""The DOM extractor: blocks with markup features, from one resiliparse parse.
+"""The DOM extractor: blocks with markup features, from one lxml parse and one walk.
 
-The page is parsed once with resiliparse (`HTMLTree`, lexbor underneath: C speed, no nesting
-limit) and walked once in document order. Text is gathered into the innermost paragraph-level
-element (`BLOCK_TAGS`); each element boundary and each ``<br>`` ends a block, so a block reads
-like a line of a text dump and the same packs and heuristics apply. Scripts, styles, forms
-controls and other elements that hold no readable text (`SKIP_TAGS`) are left out; everything
-else becomes a block, navigation and footers included: removing them is the heuristics' job,
-with a reason.
+The page is parsed once with lxml's HTML parser (``huge_tree``: no nesting limit) and walked
+once in document order (`walk`). Text is gathered into the innermost paragraph-level element
+(`BLOCK_TAGS`); each element boundary and each ``<br>`` ends a block, so a block reads like a
+line of a text dump and the same packs and heuristics apply. Scripts, styles, form controls and
+other elements that hold no readable text (`SKIP_TAGS`) are left out; everything else becomes a
+block, navigation and footers included: removing them is the heuristics' job, with a reason.
 
 Each block carries its `Markup`: tag, heading level, list/table membership, depth, link
 density, the boilerplate tokens of its ancestors (`token_of`), and whether it sits in the
-article container (`choose_container`). The same walk collects what the page says about itself
-(``<title>``, ``<meta>``, JSON-LD, ``<time>``) for `metadata.page_info`.
+article container (`choose_container`: the densest subtree of prose, where a story's summary
+in a list of linked headlines is not prose). The same walk collects what the page says about
+itself (``<title>``, ``<meta>``, JSON-LD, ``<time>``) for `metadata.page_info`.
+
+resiliparse (lexbor) parses faster, but walking its nodes from Python cost more than lxml's
+parse and walk together (measured: 13-26 ms against about 10 ms a page).
 
 Must not: rewrite text beyond collapsing white space, or drop text that is visible on the page
 (apart from `SKIP_TAGS`).
@@ -197,7 +200,9 @@ def _parser():
 
         # huge_tree lifts libxml2's nesting limit (255 levels), so deep pages are read whole; the
         # page is already decoded, so a stale charset in a meta tag or XML declaration is ignored
-        _PARSER = etree.HTMLParser(encoding="utf-8", huge_tree=True, remove_comments=True, remove_pis=True)
+        _PARSER = etree.HTMLParser(
+            encoding="utf-8", huge_tree=True, remove_comments=True, remove_pis=True, collect_ids=False
+        )
     return _PARSER
 
 

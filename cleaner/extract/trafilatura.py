@@ -61,6 +61,13 @@ def warm_up() -> None:
     paragraphs(html, Page(id="warm-up", source="<warm-up>", content=html, kind="html"), (), DEFAULT_OPTIONS)
 
 
+#: htmldate without its extensive search: that search runs dateparser, whose first call in a
+#: process compiles the patterns of every locale (about 4 CPU-s), which made the first page with
+#: a free-text date overrun the per-page time limit and be lost; the date still comes from the
+#: page's metadata, JSON-LD, ``<time>`` and URL
+_DATE_PARAMS = {"original_date": True, "extensive_search": False}
+
+
 def paragraphs(
     html: str, page: Page, prune: tuple[str, ...], options: ExtractOptions
 ) -> tuple[list[str] | None, PageInfo]:
@@ -85,6 +92,7 @@ def paragraphs(
             favor_recall=options.favor_recall,
             deduplicate=False,
             prune_xpath=list(prune) or None,
+            date_extraction_params=_DATE_PARAMS,
         )
     except XPathError as exc:
         raise InputError(page.source, f"bad prune_xpath in a rule pack ({exc}): {', '.join(prune)}") from None
