@@ -128,11 +128,18 @@ def reader_call(text: str) -> str | None:
 
 
 _NUMBERED = re.compile(r"\s*(?:#|no\.\s*)?(\d{1,3})(?:[.)]|\s*[:–—-])\s+\S", re.IGNORECASE)
-_DATED = re.compile(
+_DATE_LEAD = (
     rf"\s*(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:{_MONTHS})\b"
-    r"|\d{1,2}[./-]\d{1,2}\b)",
-    re.IGNORECASE,
+    r"|\d{1,2}[./-]\d{1,2}\b)"
 )
+_DATED = re.compile(_DATE_LEAD, re.IGNORECASE)
+# a date and a clock time: the time stamp of a headline in a feed of other stories ("15.01.08 19:45 …")
+_STAMPED = re.compile(_DATE_LEAD + r"(?:[./-]\d{2,4})?,?\s+(?:\d{4},?\s+)?\d{1,2}:\d{2}", re.IGNORECASE)
+
+
+def _dated(text: str) -> bool:
+    """The item opens with a date and no clock time after it."""
+    return bool(_DATED.match(text)) and not _STAMPED.match(text)
 
 
 def _numbered_in_order(texts: list[str]) -> bool:
@@ -150,7 +157,8 @@ def list_items(view: View, *, max_words: int = 40, min_items: int = 2, template_
 
     Must not take a list of links a page prints beside the article (related headlines, menus, tag
     lists, a numbered "most popular" box): those are not introduced by the article's prose, and
-    their headlines share no template ("Review: …" headlines share a colon, not a template). A
+    their headlines share no template ("Review: …" headlines share a colon, not a template; a feed
+    of stories stamped with a date and a time, "15.01.08 19:45 …", is no calendar). A
     colon introduces only after the article's text (a paragraph or a sentence just before), and
     not after a call to the reader ("Spread the news by clicking below:") or a comment or section
     label ("Comments (3):", "People who read this also read:"); a block a pack removed ends the
@@ -192,7 +200,7 @@ def _introduced(view: View, run: list[int], *, template_share: float) -> list[in
     dated) after a paragraph, or after a heading just after a paragraph. A templated run ends at
     its last numbered or dated item (a menu printed after the list is not part of it); else none."""
     texts = [view.texts[k] for k in run]
-    templated = [n for n, t in enumerate(texts) if _NUMBERED.match(t) or _DATED.match(t)]
+    templated = [n for n, t in enumerate(texts) if _NUMBERED.match(t) or _dated(t)]
     if templated and (_numbered_in_order(texts) or len(templated) >= template_share * len(run)):
         run, texts = run[: templated[-1] + 1], texts[: templated[-1] + 1]
     intro = _previous_text(view, run[0])
@@ -213,7 +221,7 @@ def _introduced(view: View, run: list[int], *, template_share: float) -> list[in
     if templated[0] == 1:  # a heading opens the run: what comes before it must be the article's text
         intro, before = run[0], intro
         run, texts = run[1:], texts[1:]
-    dated = sum(bool(_DATED.match(t)) for t in texts)
+    dated = sum(_dated(t) for t in texts)
     if not (_numbered_in_order(texts) or (len(run) >= 3 and dated >= template_share * len(run))):
         return []
     if _texty(view, intro):
