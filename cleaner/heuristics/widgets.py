@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from cleaner.document import Document, PageInfo
-from cleaner.heuristics.region import Region
+from cleaner.heuristics.region import Region, reader_call
 from cleaner.heuristics.view import _DAYS, _MONTHS, View, _ascii_words, _per_text
 from cleaner.words import BYLINE_WORDS, DATE_WORDS, TOOL_VERBS, TOOL_WORDS
 
@@ -124,30 +124,61 @@ _CLICK_HERE = re.compile(r"(?:[>»›•*-]\s*)?(?:click|tap)\s+here\b", re.IGNO
 
 
 def page_tools(
-    view: View, *, region: Region | None = None, max_words: int = 10, max_click_words: int = 15
+    view: View,
+    *,
+    region: Region | None = None,
+    max_words: int = 10,
+    max_click_words: int = 15,
+    max_call_words: int = 60,
 ) -> Iterator[tuple[int, str]]:
     """Article tool bars and link prompts: "Print This Article | Single Page", "| Reprints | Single
     Page |", "Save This Page", "Add to Del.icio.us", "Email to a friend", and lines that open with
     "Click here" ("Click here for more football headlines!").
 
+    Also calls to the reader in a box inside the region (a newsletter sign-up, "Like this
+    article?", "Share your thoughts with friends."; see `trailing_boilerplate` for what makes a
+    call) unless both neighbours are the article's paragraphs.
+
     Must not catch a sentence about printing or sharing ("She shared the page with her friend."): a
     tool bar is made only of tool words, and a "click here" line must open with those words and
-    be short. Runs on the article region only, once it is found (outside it everything goes
-    anyway): taking these short blocks earlier would lift the penalty that keeps the region from
-    spreading over a footer. Idea: the share and print widgets that extractors prune by class
+    be short; a call between two paragraphs is the article's own ("Would you share this?").
+    Runs on the article region only, once it is found (outside it everything goes anyway):
+    taking these short blocks earlier would lift the penalty that keeps the region from spreading
+    over a footer. Idea: the share and print widgets that extractors prune by class
     name, recognised here by their vocabulary.
     """
     if region is None:
         return
+    found = []  # decided before any is taken: a call's neighbours are judged as they stand
     for i in range(region.start, region.end + 1):
         text, w = view.texts[i], view.words[i]
-        if w > max_click_words:
+        if w > max_call_words:
             continue
-        kind = _tool_kind(text)
+        kind = _tool_kind(text) if w <= max_click_words else None
         if kind == "tools" and w <= max_words:
-            yield i, "article tool bar"
+            found.append((i, "article tool bar"))
         elif kind == "click":
-            yield i, "click-here prompt"
+            found.append((i, "click-here prompt"))
+        elif view.alive(i) and i not in view.doc.protected and not _in_prose(view, i, region):
+            call = reader_call(text)
+            if call is not None and call != "author bio":
+                found.append((i, f"{call} in a box"))
+    yield from found
+
+
+def _in_prose(view: View, i: int, region: Region) -> bool:
+    """Both live neighbours inside the region are prose paragraphs: the block is part of the
+    article's flow, not a box beside it."""
+    before, after = view.prev_alive(i), i + 1
+    while after <= region.end and not view.alive(after):
+        after += 1
+    return (
+        before is not None
+        and before >= region.start
+        and view.prose[before]
+        and after <= region.end
+        and view.prose[after]
+    )
 
 
 @_per_text
