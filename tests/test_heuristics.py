@@ -276,3 +276,14 @@ def test_dump_metadata_columns_beside_input_fields_of_the_same_name():
     row = result_row(pipeline.clean(pipeline.document(page)))
     assert (row["title"], row["author"], row["date"]) == ("Talks end with a joint statement", "Jane Doe", None)
     assert (row["meta_title"], row["meta_author"]) == ("from the crawl", "crawler")
+
+
+def test_dump_metadata_title_must_read_as_a_headline():
+    """A kept block the title heuristic took that reads as furniture gives no title."""
+    for furniture in (
+        "Print This Article | Single Page",
+        "Sat Jan 5, 2008 7:05pm EST",
+        "Snopes needs your help! Learn more.",
+    ):
+        info = cleaner.clean_text("\n".join([furniture, P1, P2, P3])).info
+        assert info is None or info.title is None, furniture

@@ -396,8 +396,9 @@ def page_info(doc: Document, *, before: int = 3, after: int = 3) -> PageInfo | N
     stories is not taken for the article's. None when the page names none of them.
 
     Must not invent a value: a byline without a capitalised name ("Published", "By") gives no
-    author, a stamp without a whole date ("3 hours ago") no date, and a page without such lines
-    keeps None.
+    author, a stamp without a whole date ("3 hours ago") no date, a page without such lines keeps
+    None, and a kept block that reads as furniture rather than a headline gives no title
+    (`_headline_like`).
     """
     kept = doc.kept_indexes()
     if not kept:
@@ -419,6 +420,27 @@ def page_info(doc: Document, *, before: int = 3, after: int = 3) -> PageInfo | N
         ):  # a bare date above the headline is the masthead's today, not the article's
             date = date or dateline_date(text)
     title = doc.kept_text(head).strip() if head is not None else None
+    if title is not None and not _headline_like(title):
+        title = None
     if title is None and author is None and date is None:
         return None
     return PageInfo(title=title, author=author, date=date)
+
+
+_NOT_HEADLINE = re.compile(r"\s[|·•>»]\s|[{};=<]|\d{1,2}:\d{2}|^\W")
+
+
+def _headline_like(text: str) -> bool:
+    """A block the title heuristic kept reads as a headline: no separator bar, code, clock time or
+    leading mark; no full stop, colon or ellipsis at its end; not a call to the reader, a byline,
+    a stamp, a tool bar or a link label ("Print This Article | Single Page", "Sat Jan 5, 2008 7:05pm
+    EST", "Snopes needs your help! Learn more.")."""
+    return not (
+        _NOT_HEADLINE.search(text)
+        or text.endswith((".", ":", ",", "…"))
+        or reader_call(text) is not None
+        or _BYLINE_PREFIX.match(text)
+        or _is_stamp(text)
+        or _tool_kind(text) is not None
+        or _is_link_label(text)
+    )
