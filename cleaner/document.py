@@ -7,6 +7,8 @@ clean text is always the input minus recorded spans.
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,6 +141,33 @@ class Removal:
         }
 
 
+def _slot_init(cls: type) -> None:
+    """Give a frozen slots dataclass an `__init__` that fills the slots through their descriptors.
+
+    The generated one calls `object.__setattr__` once per field (to get past the frozen guard),
+    which costs about twice as much, and a page makes hundreds of blocks and removals. Same
+    parameters and defaults (written the way `dataclasses` writes its own); still frozen.
+    """
+    fields = dataclasses.fields(cls)
+    scope: dict[str, Any] = {f"_set_{f.name}": getattr(cls, f.name).__set__ for f in fields}
+    params = []
+    for f in fields:
+        if f.default is dataclasses.MISSING:
+            params.append(f.name)
+        else:
+            scope[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+    body = "".join(f"\n    _set_{f.name}(self, {f.name})" for f in fields)
+    exec(f"def __init__(self, {', '.join(params)}):{body}", scope)
+    scope["__init__"].__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = scope["__init__"]  # type: ignore[misc]
+
+
+_slot_init(Block)
+_slot_init(Removal)
+_REMOVAL_ORDER = operator.attrgetter("block", "start", "end")
+
+
 def split_blocks(text: str) -> list[Block]:
     """Split a dump into blocks: one per line with a non-whitespace character.
 
@@ -149,13 +178,11 @@ def split_blocks(text: str) -> list[Block]:
     >>> [b.text for b in split_blocks("one\\r\\ntwo\\r\\n\\r\\nthree")]
     ['one', 'two', 'three']
     """
-    blocks: list[Block] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.endswith("\r"):
-            line = line[:-1]
-        if line and not line.isspace():
-            blocks.append(Block(len(blocks), number, line))
-    return blocks
+    lines = text.split("\n")
+    if "\r" in text:
+        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    kept = [(number, line) for number, line in enumerate(lines, start=1) if line and not line.isspace()]
+    return [Block(index, number, line) for index, (number, line) in enumerate(kept)]
 
 
 @dataclass(slots=True)
@@ -229,17 +256,19 @@ class Document:
 
     def add(self, removals: list[Removal] | tuple[Removal, ...]) -> None:
         """Record removals; a removal inside an already removed block is ignored."""
+        blocks, whole, record = self.blocks, self._whole, self.removals.append
         for removal in removals:
-            block = self.blocks[removal.block]
-            if removal.block in self._whole:
+            index, start, end = removal.block, removal.start, removal.end
+            size = len(blocks[index].text)
+            if index in whole:
                 continue
-            if not 0 <= removal.start < removal.end <= len(block.text):
-                raise ValueError(f"span {removal.start}:{removal.end} outside block {removal.block}")
-            self.removals.append(removal)
-            if removal.start == 0 and removal.end == len(block.text):
-                self._whole.add(removal.block)
+            if not 0 <= start < end <= size:
+                raise ValueError(f"span {start}:{end} outside block {index}")
+            record(removal)
+            if start == 0 and end == size:
+                whole.add(index)
             else:
-                self._spans.setdefault(removal.block, []).append((removal.start, removal.end))
+                self._spans.setdefault(index, []).append((start, end))
 
     def remove_block(self, index: int, reason: str, detail: str = "") -> Removal:
         """Make (not record) the removal of a whole block."""
@@ -277,8 +306,9 @@ class Document:
         blocks: list[Block] = []
         origin: list[tuple[int, list[int] | None]] = []
         protected: set[int] = set()
+        whole, spans = self._whole, self._spans
         for block in self.blocks:
-            text = self.kept_text(block.index)
+            text = self.kept_text(block.index) if block.index in spans or block.index in whole else block.text
             if not text or text.isspace():
                 continue
             positions = None
@@ -331,7 +361,7 @@ class Document:
         return len(self.removals) - before
 
     def sorted_removals(self) -> list[Removal]:
-        return sorted(self.removals, key=lambda r: (r.block, r.start, r.end))
+        return sorted(self.removals, key=_REMOVAL_ORDER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -120,6 +121,24 @@ def features(raw: str) -> Features:
     return found
 
 
+_TRUE = functools.partial(bool, True)
+
+
+class _Taken(dict[int, tuple[str, str]]):
+    """The heuristics' removals so far (block -> (heuristic, detail)); setting one marks the block
+    dead in the view's `alive` table."""
+
+    def __init__(self, live: defaultdict[int, bool], taken: dict[int, tuple[str, str]]):
+        super().__init__()
+        self.live = live
+        for i, value in taken.items():
+            self[i] = value
+
+    def __setitem__(self, i: int, value: tuple[str, str]) -> None:
+        super().__setitem__(i, value)
+        self.live[i] = False
+
+
 @dataclass
 class View:
     """A document as the heuristics see it: per-block features (as parallel lists, read by index),
@@ -136,6 +155,9 @@ class View:
     prose: list[bool]  # is_prose(i) with its default thresholds, computed once
     taken: dict[int, tuple[str, str]] = field(default_factory=dict)  # block -> (heuristic, detail)
     gone: frozenset[int] = frozenset()  # removed whole before the heuristics ran
+    #: `alive(i)`: block i is removed neither by a pack nor by an earlier heuristic (a C-level lookup:
+    #: the heuristics ask it about a million times per thousand pages); kept current by `taken`
+    alive: Callable[[int], bool] = field(init=False, repr=False, compare=False)
 
     @classmethod
     def of(cls, doc: Document) -> View:
@@ -167,13 +189,13 @@ class View:
     def __post_init__(self) -> None:
         if not self.prose and self.texts:
             self.prose = [self._prose(i, 8, 25) for i in range(len(self.texts))]
+        live: defaultdict[int, bool] = defaultdict(_TRUE, dict.fromkeys(range(len(self.texts)), True))
+        live.update(dict.fromkeys(self.gone, False))
+        self.taken = _Taken(live, self.taken)
+        self.alive = live.__getitem__
 
     def __len__(self) -> int:
         return len(self.texts)
-
-    def alive(self, i: int) -> bool:
-        """Not removed by a pack or an earlier heuristic."""
-        return i not in self.taken and i not in self.gone
 
     def is_prose(self, i: int, *, min_words: int = 8, long_words: int = 25) -> bool:
         """A sentence-like paragraph: ends in terminal punctuation with enough words, or is long
