@@ -50,6 +50,7 @@ on first use. See benchmarks/language_bench.py for why it was chosen.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -340,7 +341,7 @@ def judge(text: str, doc_lang: str) -> Verdict | None:
     if stop is not None:
         # the cheap gate: enough of the document language's stopwords means it is that language
         lowered = _WORD.findall(text.lower())
-        if lowered and len([w for w in lowered if w in stop]) >= GATE_STOPWORDS * len(lowered):
+        if lowered and sum(map(stop.__contains__, lowered)) >= GATE_STOPWORDS * len(lowered):
             return None
     profile = script_profile(text)
     script = main_script(profile)
@@ -421,7 +422,9 @@ def _sample_language(body: str) -> tuple[str | None, float]:
         return None, 0.0
     if main_script(profile) == "latin":
         words = [w.lower() for w in _WORD.findall(body)]
-        shares = sorted(((stopword_share(words, code) or 0.0, code) for code in STOPWORDS), reverse=True)
+        shares = sorted(
+            ((count / len(words) if words else 0.0, code) for code, count in _stop_counts(words)), reverse=True
+        )
         (best, code), (second, _) = shares[0], shares[1]
         if best >= DOC_VOTE_SHARE and best >= DOC_VOTE_MARGIN * second:
             return code, 1.0
@@ -429,6 +432,26 @@ def _sample_language(body: str) -> tuple[str | None, float]:
     if prob < DOC_MIN_PROB:
         return None, prob
     return lang, prob
+
+
+@functools.cache
+def _stop_langs() -> dict[str, tuple[str, ...]]:
+    """Each stopword and the languages whose stoplist has it."""
+    langs: dict[str, tuple[str, ...]] = {}
+    for code, stop in STOPWORDS.items():
+        for word in stop:
+            langs[word] = (*langs.get(word, ()), code)
+    return langs
+
+
+def _stop_counts(words: list[str]) -> list[tuple[str, int]]:
+    """How many of `words` each stoplist holds (`STOPWORDS` order), counted in one pass over the words."""
+    langs = _stop_langs()
+    counts = dict.fromkeys(STOPWORDS, 0)
+    for word in words:
+        for code in langs.get(word, ()):
+            counts[code] += 1
+    return list(counts.items())
 
 
 def _edge_runs(text: str, spans: list[tuple[int, int]], doc_lang: str) -> Iterator[tuple[int, int, Verdict, str]]:

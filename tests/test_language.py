@@ -222,3 +222,12 @@ def test_model_ranks_as_py3langid_does():
     )  # fmt: skip
     for text in [*ENGLISH, *GERMAN, *SPANISH, "習近平", "Путин заявил во вторник", ""]:
         assert language.rank(text) == reference.rank(text)
+
+
+def test_stopword_vote_counts_as_stopword_share_does():
+    from cleaner.words import STOPWORDS
+
+    words = [w.lower() for w in language._WORD.findall(" ".join(ENGLISH + GERMAN + SPANISH))]
+    for code, count in language._stop_counts(words):
+        assert count / len(words) == language.stopword_share(words, code)
+    assert [code for code, _ in language._stop_counts([])] == list(STOPWORDS)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cleaner.heuristics.markup import article_continues, article_line, article_span, content_list_item
-from cleaner.heuristics.view import _MONTHS, _WORD, View, _per_text
+from cleaner.heuristics.view import _MONTHS, _WORD, View, _per_text, per_view
 from cleaner.urls import url_path
 
 _END_MARKER = re.compile(
@@ -148,6 +148,7 @@ def _numbered_in_order(texts: list[str]) -> bool:
     return len(numbers) >= 3 and all(b == a + 1 for a, b in itertools.pairwise(numbers))
 
 
+@per_view
 def list_items(view: View, *, max_words: int = 40, min_items: int = 2, template_share: float = 0.75) -> frozenset[int]:
     """Blocks that are items of a list the article itself holds (award nominees, recipe steps, a meal
     plan, product specs, a race calendar), from their text alone: a run of short blocks that the

@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from cleaner.document import Document
 from cleaner.words import FUNCTION_WORDS
@@ -122,6 +123,7 @@ def features(raw: str) -> Features:
 
 
 _TRUE = functools.partial(bool, True)
+T = TypeVar("T")
 
 
 class _Taken(dict[int, tuple[str, str]]):
@@ -158,6 +160,7 @@ class View:
     #: `alive(i)`: block i is removed neither by a pack nor by an earlier heuristic (a C-level lookup:
     #: the heuristics ask it about a million times per thousand pages); kept current by `taken`
     alive: Callable[[int], bool] = field(init=False, repr=False, compare=False)
+    memo: dict[Callable[[View], Any], Any] = field(default_factory=dict, repr=False, compare=False)  # `per_view`
 
     @classmethod
     def of(cls, doc: Document) -> View:
@@ -218,6 +221,24 @@ class View:
 
 
 Heuristic = Callable[..., Iterable[tuple[int, str]]]
+
+
+def per_view(function: Callable[..., T]) -> Callable[..., T]:
+    """Compute `function(view)` (with its default thresholds) once per view, for a function of what
+    the view fixes when it is made (texts, features, `gone`, the document), never of what the
+    heuristics took since: several heuristics ask for the same answer (the lists the article holds)."""
+
+    def once(view: View, **thresholds: Any) -> T:
+        if thresholds:
+            return function(view, **thresholds)
+        memo = view.memo
+        if function not in memo:
+            memo[function] = function(view)
+        return memo[function]
+
+    functools.update_wrapper(once, function)
+    return once
+
 
 # Per-text tests (regex work that depends on a block's text alone) are memoised: the fixpoint
 # rounds see the same blocks again, and a site's menus and footers recur across its pages.
