@@ -309,16 +309,19 @@ def find_region(
     A label closes it when most of the article's prose came before it, or when comment furniture
     (`min_comment_meta` lines of it within `comment_window` blocks) follows: a long comment thread
     has more prose than the article. A label that opens a box inside the article (a few headlines,
-    then the article's paragraphs go on: `_box_inside`) does not close it. None when the page has
-    too little prose to tell."""
+    then the article's paragraphs go on: `_box_inside`) does not close it, and one that the densest
+    run starts just after takes the article's opening paragraphs before it back in
+    (`_start_before_box`). None when the page has too little prose to tell."""
     span = article_span(view)  # the DOM's article container, where the page has one
     lists = list_items(view)
     if span is not None:
         start, end = span
     else:
-        start, end, total = _densest_run(_scores(view, short_penalty=short_penalty, lists=lists))
+        scores = _scores(view, short_penalty=short_penalty, lists=lists)
+        start, end, total = _densest_run(scores)
         if end < start or total < min_words:
             return None
+        start = _start_before_box(view, start, scores, window=box_window + 4)
     prose = [view.words[i] if view.alive(i) and view.is_prose(i) else 0 for i in range(start, end + 1)]
     total_prose, words_before = sum(prose), 0
     region = Region(start, end, lists=lists)
@@ -375,6 +378,33 @@ def _box_inside(
     return False
 
 
+def _start_before_box(
+    view: View, start: int, scores: list[float], *, window: int, max_words: int = 20, min_prose: int = 40
+) -> int:
+    """Where the article starts when the densest run begins just after a box inside it: up to
+    `window` short blocks, one of them a section label ("Latest headlines" over five headlines),
+    between the run and `min_prose` words or more of paragraphs before it (the article's opening,
+    which the box's penalties cut off). `start` when there is no such box."""
+    j, box, label = start - 1, 0, False
+    while j >= 0 and box <= window:
+        if view.alive(j) and view.keys[j] and not view.wrapped[j]:
+            if _texty(view, j):
+                break
+            if view.words[j] > max_words:
+                return start
+            box += 1
+            label = label or bool(view.words[j] <= 8 and _END_MARKER.match(view.texts[j]))
+        j -= 1
+    if j < 0 or box > window or not label:
+        return start
+    first, words = j, 0
+    while first >= 0 and scores[first] >= 0:
+        if view.alive(first) and _texty(view, first):
+            words += view.words[first]
+        first -= 1
+    return first + 1 if words >= min_prose else start
+
+
 def _slug_words(url: str | None) -> set[str]:
     path = url_path(url)
     return {w for w in re.findall(r"[a-z]{3,}", path.lower()) if w not in {"html", "htm", "php", "aspx", "www"}}
@@ -426,8 +456,9 @@ def link_list(view: View, *, region: Region | None = None, min_run: int = 3, max
     """Runs of short unpunctuated blocks inside the article region (an embedded "related" box,
     a tag list, share buttons): `min_run` or more in a row go.
 
-    Must not catch a lone subheading between paragraphs, nor a short quoted line that ends in
-    punctuation, nor the items of a list the article holds (`list_items`: introduced with a colon,
+    Must not catch a lone subheading between paragraphs, a short quoted line that ends in
+    punctuation, a line of hard-wrapped prose (a sentence running on into the next line), nor the
+    items of a list the article holds (`list_items`: introduced with a colon,
     or numbered or dated items after a paragraph). Idea: jusText revises short blocks from their
     neighbours; a run of them has no prose neighbour to lean on.
     """
@@ -447,6 +478,7 @@ def link_list(view: View, *, region: Region | None = None, min_run: int = 3, max
         if (
             view.words[i] <= max_words
             and not view.terminal[i]
+            and not view.wrapped[i]
             and i not in view.doc.protected
             and not content_list_item(view, i)
             and i not in region.lists
