@@ -116,8 +116,9 @@ def corpus_run(source: Path, pages: int, workers: int, engine: str, work: Path) 
 
     scratch = work / "tmp"
     scratch.mkdir(exist_ok=True)
-    out = work / ("out/" if engine == "ray" else "out.parquet")
-    command = [sys.executable, "-m", "cleaner.cli", "clean", str(source), "-o", str(out), "-q"]
+    out = work / ("out" if engine == "ray" else "out.parquet")
+    target = f"{out}/" if engine == "ray" else str(out)  # Ray writes a dataset folder (a Path drops the '/')
+    command = [sys.executable, "-m", "cleaner.cli", "clean", str(source), "-o", target, "-q"]
     command += ["--workers", str(workers), "--engine", engine]
     env = {**os.environ, "TMPDIR": str(scratch)}
     started = time.perf_counter()
