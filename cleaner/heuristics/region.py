@@ -36,6 +36,17 @@ _END_MARKER = re.compile(
     r"|what to read next|elsewhere(?:\s+on\s+\S+)?|in (?:other|case you missed)(?:\s+\w+){0,2}"
     r"|(?:top|most|best)\s+(?:rated|recent|liked|popular)\s+comments|(?:show|view|load|read|see)\s+(?:all\s+)?"
     r"(?:\d+\s+)?comments|comments?\s*\(\d+\)|no comments(?:\s+yet)?(?:\s+\w+){0,4}"
+    # the same labels in German, French, Spanish, Portuguese, Italian and Dutch (not their "read
+    # also", which these sites print inside the article over one link)
+    r"|weitere\s+(?:beiträge|artikel|nachrichten|themen)(?:\s+\w+){0,3}|mehr zum thema"
+    r"|(?:das\s+)?könnte\s+(?:sie|dich)\s+(?:auch\s+)?interessieren|(?:ähnliche|verwandte)\s+(?:artikel|beiträge)"
+    r"|kommentare?|articles?\s+(?:similaires|liés|connexes)|sur le même sujet"
+    r"|vous (?:aimerez|pourriez aimer) aussi|commentaires?|(?:te|le)\s+puede\s+interesar"
+    r"|(?:artículos|noticias)\s+relacionad[oa]s|comentarios?"
+    r"|(?:você\s+)?(?:pode|poderá)\s+gostar(?:\s+também)?(?:\.\.\.|…)?"
+    r"|(?:artigos|posts|notícias|matérias)\s+relacionad[oa]s|comentários?"
+    r"|(?:ti\s+)?potrebbe(?:ro)?\s+(?:anche\s+)?interessare|articoli correlati|commenti"
+    r"|gerelateerde artikelen|reacties"
     r")\s*[\])]?\s*[:>»›]*\s*$",
     re.IGNORECASE,
 )
@@ -322,7 +333,7 @@ def find_region(
         if end < start or total < min_words:
             return None
         start = _start_before_box(view, start, scores, window=box_window + 4)
-    prose = [view.words[i] if view.alive(i) and view.is_prose(i) else 0 for i in range(start, end + 1)]
+    prose = [view.words[i] if view.alive(i) and _texty(view, i) else 0 for i in range(start, end + 1)]
     total_prose, words_before = sum(prose), 0
     region = Region(start, end, lists=lists)
     for i in range(start, end + 1):
