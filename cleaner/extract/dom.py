@@ -144,6 +144,8 @@ _TOKEN_NAMES = {
 _CONTENT = re.compile(r"(?<![a-z])(article|story|entry|post|content|main|body|text)(?![a-z])")
 _ENDS = frozenset(".!?\"'”’)")
 _HEAD_TAGS = frozenset({"meta", "title", "script", "time"})
+_NO_ATTRS: dict[str, str] = {}
+_VOID_BLOCKS = frozenset({"br", "hr"})
 
 
 def token_of(value: str) -> tuple[str, ...]:
@@ -179,6 +181,7 @@ class Walk:
     raws: list[_Raw] = field(default_factory=list)
     # serial -> (depth, named, container): elements whose words are counted (candidates and token carriers)
     candidates: dict[int, tuple[int, bool, bool]] = field(default_factory=dict)
+    parents: dict[int, int] = field(default_factory=dict)  # counted element -> the counted element around it (-1)
     title: str | None = None
     metas: list[tuple[str, str]] = field(default_factory=list)  # (name or property, content), lower-case names
     json_ld: list[str] = field(default_factory=list)
@@ -239,7 +242,7 @@ def walk(html: str) -> Walk:
     buffer: list[str] = []
     link_chars = 0
     raws = found.raws
-    candidates = found.candidates
+    candidates, parents = found.candidates, found.parents
     block_tags, skip_tags, head_tags, attr_tags = BLOCK_TAGS, SKIP_TAGS, _HEAD_TAGS, ATTR_TAGS
 
     def flush(owner: _Frame) -> None:
@@ -276,7 +279,10 @@ def walk(html: str) -> Walk:
             stack.pop()
             tail = node.tail
             if tail:
-                add(tail, stack[-1])
+                if links or stack[-1][1] == "pre":
+                    add(tail, stack[-1])
+                else:
+                    buffer.append(tail)
             continue
         parent = stack[-1]
         depth = len(stack)
@@ -301,16 +307,23 @@ def walk(html: str) -> Walk:
             stack.append(parent)
             text = node.text
             if text and tag not in skip_tags:
-                add(text, parent)
+                if links or parent[1] == "pre":
+                    add(text, parent)
+                else:
+                    buffer.append(text)
             continue
         if buffer:
             flush(parent)
         serial += 1
+        if tag in _VOID_BLOCKS:  # ends a block and holds no text: no frame of its own
+            stack.append(parent)
+            continue
         tokens = parent[7]
         chain = parent[8]
         if tag in attr_tags:
-            get = node.get
-            attrs = " ".join(filter(None, (get("class"), get("id"), get("role"))))
+            items = node.items()
+            given = dict(items) if items else _NO_ATTRS
+            attrs = " ".join(filter(None, (given.get("class"), given.get("id"), given.get("role"))))
             named = carries = False
             if attrs:
                 new, named = _attrs_of(attrs)
@@ -320,12 +333,13 @@ def walk(html: str) -> Walk:
             if tag in TAG_TOKENS:
                 tokens = (*tokens, (depth, TAG_TOKENS[tag], serial))
                 carries = True
-            itemprop = get("itemprop")
+            itemprop = given.get("itemprop")
             if itemprop:
                 named = named or itemprop == "articleBody"
                 _read_itemprop(node, itemprop, found)
             container = tag in CONTAINER_TAGS
             if container or carries:
+                parents[serial] = chain[-1] if chain else -1
                 chain = (*chain, serial)
                 candidates[serial] = (depth, named or tag == "article" or tag == "main", container)
         frame: _Frame = (
@@ -373,19 +387,20 @@ def _read_meta(node, tag: str, found: Walk) -> None:
             found.times.append(value)
 
 
-def word_counts(raws: list[_Raw]) -> tuple[dict[int, int], dict[int, int], int]:
+def word_counts(found: Walk) -> tuple[dict[int, int], dict[int, int], int]:
     """Prose words and other words inside each counted element, and the page's prose words.
 
     Prose: a block of at least 8 words ending a sentence, or of 25 words, mostly not link text,
     and not the summary of another story (`_linked_headline` just before it, or earlier in the
-    same list).
+    same list). Each block's words go to its innermost counted element, then every element's
+    totals to the one around it (children come after their parents in `found.candidates`).
     """
     prose_in: dict[int, int] = {}
     junk_in: dict[int, int] = {}
     total_prose = 0
     previous: _Raw | None = None
     story_lists: set[int] = set()  # lists (not tables) whose items hold linked headlines
-    for raw in raws:
+    for raw in found.raws:
         text = raw.text
         words = text.count(" ") + 1
         group = raw.frame[6]
@@ -398,12 +413,20 @@ def word_counts(raws: list[_Raw]) -> tuple[dict[int, int], dict[int, int], int]:
             and not (listed and group in story_lists)
             and not (previous is not None and _linked_headline(previous) and previous.frame[6] == group)
         )
-        bucket = prose_in if prose else junk_in
         if prose:
             total_prose += words
-        for serial in raw.frame[8]:  # the chain
-            bucket[serial] = bucket.get(serial, 0) + words
+        chain = raw.frame[8]
+        if chain:
+            bucket = prose_in if prose else junk_in
+            bucket[chain[-1]] = bucket.get(chain[-1], 0) + words
         previous = raw
+    parents = found.parents
+    for serial in reversed(found.candidates):
+        parent = parents[serial]
+        if parent >= 0:
+            for bucket in (prose_in, junk_in):
+                if serial in bucket:
+                    bucket[parent] = bucket.get(parent, 0) + bucket[serial]
     return prose_in, junk_in, total_prose
 
 
@@ -437,7 +460,8 @@ def choose_container(
     if not total_prose:
         return None
     best, best_score = None, 0.0
-    for serial, prose in prose_in.items():
+    for serial in sorted(prose_in):  # document order: ties go to the first (then the deeper) element
+        prose = prose_in[serial]
         depth, named, container = candidates[serial]
         if not container or prose < min_share * total_prose:
             continue
@@ -453,7 +477,7 @@ PROSE_TOKENS = frozenset({"comment", "disqus"})
 
 def blocks_of(found: Walk) -> list[Block]:
     """The walk's blocks with their `Markup`; `Block.line` is the paragraph number."""
-    counts = word_counts(found.raws)
+    counts = word_counts(found)
     prose_in, junk_in, _ = counts
     container = choose_container(counts, found.candidates)
     depth_of_container = found.candidates[container][0] if container is not None else 0
@@ -464,6 +488,7 @@ def blocks_of(found: Walk) -> list[Block]:
         for serial in found.candidates
     }
     blocks = []
+    markups: dict[tuple, Markup] = {}  # Markup is frozen: blocks with the same features share one
     for i, raw in enumerate(found.raws):
         depth, tag, _, heading, in_list, in_table, group, frame_tokens, chain = raw.frame
         inside = None if container is None else container in chain
@@ -473,16 +498,9 @@ def blocks_of(found: Walk) -> list[Block]:
             if frame_tokens
             else ()
         )
-        markup = Markup(
-            tag if tag != "#root" else "body",
-            heading,
-            in_list,
-            in_table,
-            depth,
-            round(raw.link_chars / len(raw.text), 3),
-            group,
-            tokens,
-            inside,
-        )
+        key = (tag, heading, in_list, in_table, depth, round(raw.link_chars / len(raw.text), 3), group, tokens, inside)
+        markup = markups.get(key)
+        if markup is None:
+            markup = markups[key] = Markup(tag if tag != "#root" else "body", *key[1:])
         blocks.append(Block(i, i + 1, raw.text, markup))
     return blocks
