@@ -172,6 +172,7 @@ class _Raw:
     text: str
     frame: _Frame
     link_chars: int
+    anchors: int  # links that start inside it
 
 
 @dataclass
@@ -239,6 +240,7 @@ def walk(html: str) -> Walk:
     serial = 0
     max_depth = 0
     links = 0  # open <a> elements
+    anchors = 0  # <a> elements started since the last block ended
     buffer: list[str] = []
     link_chars = 0
     raws = found.raws
@@ -246,12 +248,12 @@ def walk(html: str) -> Walk:
     block_tags, skip_tags, head_tags, attr_tags = BLOCK_TAGS, SKIP_TAGS, _HEAD_TAGS, ATTR_TAGS
 
     def flush(owner: _Frame) -> None:
-        nonlocal link_chars
+        nonlocal link_chars, anchors
         text = " ".join("".join(buffer).split())
         if text:
-            raws.append(_Raw(text, owner, min(link_chars, len(text))))
+            raws.append(_Raw(text, owner, min(link_chars, len(text)), anchors))
         buffer.clear()
-        link_chars = 0
+        link_chars = anchors = 0
 
     def add(text: str, owner: _Frame) -> None:
         nonlocal link_chars
@@ -298,6 +300,7 @@ def walk(html: str) -> Walk:
                 walker.skip_subtree()
             elif tag == "a":
                 links += 1
+                anchors += 1
                 if node.get("itemprop"):
                     _read_itemprop(node, node.get("itemprop"), found)
             elif tag in head_tags:
@@ -432,11 +435,18 @@ def word_counts(found: Walk) -> tuple[dict[int, int], dict[int, int], int]:
 
 def _linked_headline(raw: _Raw, *, min_words: int = 4, max_words: int = 25, min_density: float = 0.8) -> bool:
     """A headline that is a link: `min_words` to `max_words` words, at least `min_density` link
-    text. The prose right after it, or anywhere in its list, summarises another story.
+    text, and `min_words` words for each link in it. The prose right after it, or anywhere in its list,
+    summarises another story.
 
-    Must not take a short link label ("Leave a comment", "Read more") or a bare URL."""
+    Must not take a short link label ("Leave a comment", "Read more"), a bare URL, or a bar of
+    several links (share buttons)."""
     text = raw.text
-    return raw.link_chars >= min_density * len(text) and min_words <= text.count(" ") + 1 <= max_words
+    words = text.count(" ") + 1
+    return (
+        raw.link_chars >= min_density * len(text)
+        and min_words <= words <= max_words
+        and words >= min_words * raw.anchors  # a headline's link holds words, a share button one
+    )
 
 
 def choose_container(
