@@ -128,7 +128,7 @@ ATTR_TAGS = CONTAINER_TAGS | frozenset(
 _BOILERPLATE = re.compile(
     r"(?<![a-z])(?:(nav|menu|footer|sidebar|related|recommend|comment|shar|social|newsletter|subscri|promo|advert"
     r"|sponsor|banner|breadcrumb|cookie|widget|popup|modal|masthead|toolbar|paginat|trending|popular|disqus"
-    r"|outbrain|taboola|login|signup)[a-z]*|(ads?|tags?|skip|pager|side-bar|most-read|more-stories|read-more"
+    r"|outbrain|taboola|login|signup|caption)[a-z]*|(ads?|tags?|skip|pager|side-bar|most-read|more-stories|read-more"
     r"|author-bio|bio))(?![a-z])"
 )
 _TOKEN_NAMES = {
