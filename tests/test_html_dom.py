@@ -17,7 +17,7 @@ from cleaner.document import Page
 from cleaner.engine import run
 from cleaner.errors import InputError
 from cleaner.extract import nesting_depth, to_document
-from cleaner.extract.dom import token_of
+from cleaner.extract.dom import choose_container, comment_threads, token_of, walk, word_counts
 from cleaner.extract.metadata import date_of
 from cleaner.extract.watchdog import CHILD_ENV, Watchdog
 from cleaner.pipeline import Pipeline
@@ -178,6 +178,20 @@ def test_short_paragraphs_of_the_article_are_content():
     summaries = "".join(f"<p>{s[:70]}</p>" for s in MORE)
     text = cleaned(page(body + tail + "</article>" + f'<div class="box">{summaries}</div>'))
     assert all(d in text for d in dates) and cut in text
+
+
+def test_a_comment_thread_is_never_the_container():
+    """A thread headed 'Article Comments' (no furniture name) with most of the page's prose: it
+    is not taken for the article container, so the article is not cut away as outside it."""
+    replies = "".join(f"<p>{s.replace('harbour', 'bridge')} I think so too, really.</p>" for s in (*PROSE, *MORE))
+    body = f'<div class="story"><h1>Harbour reopens</h1><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div>'
+    body += f"<div><div>Article Comments</div>{replies}</div>"
+    found = walk(page(body).content)
+    container = choose_container(word_counts(found), found.candidates, threads=comment_threads(found))
+    thread = next(iter(comment_threads(found)))
+    assert found.raws[found.first_raw[thread]].text == "Article Comments" and container != thread
+    text = cleaned(page(body))
+    assert PROSE[0] in text and PROSE[1] in text
 
 
 def test_figure_captions_go():

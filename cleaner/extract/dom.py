@@ -183,6 +183,7 @@ class Walk:
     # serial -> (depth, named, container): elements whose words are counted (candidates and token carriers)
     candidates: dict[int, tuple[int, bool, bool]] = field(default_factory=dict)
     parents: dict[int, int] = field(default_factory=dict)  # counted element -> the counted element around it (-1)
+    first_raw: dict[int, int] = field(default_factory=dict)  # counted element -> index of its first raw block
     title: str | None = None
     metas: list[tuple[str, str]] = field(default_factory=list)  # (name or property, content), lower-case names
     json_ld: list[str] = field(default_factory=list)
@@ -403,7 +404,8 @@ def word_counts(found: Walk) -> tuple[dict[int, int], dict[int, int], int]:
     total_prose = 0
     previous: _Raw | None = None
     story_lists: set[int] = set()  # lists (not tables) whose items hold linked headlines
-    for raw in found.raws:
+    first = found.first_raw
+    for index, raw in enumerate(found.raws):
         text = raw.text
         words = text.count(" ") + 1
         group = raw.frame[6]
@@ -422,6 +424,7 @@ def word_counts(found: Walk) -> tuple[dict[int, int], dict[int, int], int]:
         if chain:
             bucket = prose_in if prose else junk_in
             bucket[chain[-1]] = bucket.get(chain[-1], 0) + words
+            first.setdefault(chain[-1], index)
         previous = raw
     parents = found.parents
     for serial in reversed(found.candidates):
@@ -430,6 +433,8 @@ def word_counts(found: Walk) -> tuple[dict[int, int], dict[int, int], int]:
             for bucket in (prose_in, junk_in):
                 if serial in bucket:
                     bucket[parent] = bucket.get(parent, 0) + bucket[serial]
+            if serial in first and first[serial] < first.get(parent, len(found.raws)):
+                first[parent] = first[serial]
     return prose_in, junk_in, total_prose
 
 
@@ -456,6 +461,7 @@ def choose_container(
     junk_weight: float = 0.6,
     named_bonus: float = 1.15,
     min_share: float = 0.5,
+    threads: frozenset[int] | set[int] = frozenset(),
 ) -> int | None:
     """The article container: the element whose text is most prose and least everything else.
 
@@ -463,8 +469,9 @@ def choose_container(
     inside it minus `junk_weight` times its other words (`word_counts`); containers named for an
     article (``<article>``, ``<main>``, ``itemprop=articleBody``, class/id with article, story,
     entry, post, content) get `named_bonus` on their prose. The best must hold at least
-    `min_share` of the page's prose words, else there is none (None). Idea: the densest subtree,
-    as Finn et al.'s densest run is the densest stretch of lines.
+    `min_share` of the page's prose words, else there is none (None). An element in `threads`
+    (`comment_threads`) is never chosen. Idea: the densest subtree, as Finn et al.'s densest run
+    is the densest stretch of lines.
     """
     prose_in, junk_in, total_prose = counts
     if not total_prose:
@@ -473,7 +480,7 @@ def choose_container(
     for serial in sorted(prose_in):  # document order: ties go to the first (then the deeper) element
         prose = prose_in[serial]
         depth, named, container = candidates[serial]
-        if not container or prose < min_share * total_prose:
+        if not container or prose < min_share * total_prose or serial in threads:
             continue
         score = prose * (named_bonus if named else 1.0) - junk_weight * junk_in.get(serial, 0)
         if score > best_score or (score == best_score and best is not None and depth > candidates[best][0]):
@@ -485,11 +492,33 @@ def choose_container(
 PROSE_TOKENS = frozenset({"comment", "disqus"})
 
 
+_COMMENTS_LABEL = re.compile(
+    r"(?:\d+\s+)?(?:(?:article|reader|user|your|readers['’]?)\s+)?(?:comments?|responses?|replies|discussion)"
+    r"(?:\s+\(\d+\))?(?:\s+\w+){0,3}\s*:?",
+    re.IGNORECASE,
+)
+
+
+def comment_threads(found: Walk) -> set[int]:
+    """Counted elements whose first block is a comments label ("Article Comments", "12 comments",
+    "Reader responses") that is not a link: a comment thread, which may hold more prose than the
+    article but is never its container.
+
+    Must not take an element that merely contains a comments label further down, nor one that
+    opens with a link to its comments (a comment count above the article)."""
+    raws, first = found.raws, found.first_raw
+    return {
+        serial
+        for serial, index in first.items()
+        if _COMMENTS_LABEL.fullmatch(raws[index].text) and raws[index].link_chars < 0.5 * len(raws[index].text)
+    }
+
+
 def blocks_of(found: Walk) -> list[Block]:
     """The walk's blocks with their `Markup`; `Block.line` is the paragraph number."""
     counts = word_counts(found)
     prose_in, junk_in, _ = counts
-    container = choose_container(counts, found.candidates)
+    container = choose_container(counts, found.candidates, threads=comment_threads(found))
     depth_of_container = found.candidates[container][0] if container is not None else 0
     # an element named for furniture that mostly holds prose (a page builder's "widget" around
     # the article text) is no furniture
