@@ -184,7 +184,8 @@ def test_a_comment_thread_is_never_the_container():
     """A thread headed 'Article Comments' (no furniture name) with most of the page's prose: it
     is not taken for the article container, so the article is not cut away as outside it."""
     replies = "".join(f"<p>{s.replace('harbour', 'bridge')} I think so too, really.</p>" for s in (*PROSE, *MORE))
-    body = f'<div class="story"><h1>Harbour reopens</h1><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div>'
+    menu = "<div>" + "".join(f"<div>Section number {i} of the site</div>" for i in range(12)) + "</div>"
+    body = menu + f'<div class="story"><h1>Harbour reopens</h1><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div>'
     body += f"<div><div>Article Comments</div>{replies}</div>"
     found = walk(page(body).content)
     container = choose_container(word_counts(found), found.candidates, threads=comment_threads(found))
