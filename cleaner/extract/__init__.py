@@ -123,7 +123,7 @@ def _dom_document(page: Page, ruleset: Any, site: str | None) -> Document:
     found = dom.walk(prune_html(html, prune, page.source) if prune else html)
     blocks = dom.blocks_of(found)
     if not page.url and site is None and ruleset is not None and blocks:
-        probe.text = "\n".join(b.text for b in blocks)
+        probe.text = "\n".join([b.text for b in blocks])
         detected = _prune_xpaths(ruleset, probe)
         if detected != prune:
             found = dom.walk(prune_html(html, detected, page.source) if detected else html)
@@ -131,7 +131,7 @@ def _dom_document(page: Page, ruleset: Any, site: str | None) -> Document:
     if not blocks:
         raise NoMainText(page.source, "no text found in the HTML")
     return Document.from_text(
-        "\n".join(b.text for b in blocks),
+        "\n".join([b.text for b in blocks]),
         id=page.id,
         source=page.source,
         url=page.url,

@@ -528,15 +528,19 @@ def blocks_of(found: Walk) -> list[Block]:
     }
     blocks = []
     markups: dict[tuple, Markup] = {}  # Markup is frozen: blocks with the same features share one
+    token_memo: dict[tuple[int, int], tuple[str, ...]] = {}
     for i, raw in enumerate(found.raws):
         depth, tag, _, heading, in_list, in_table, group, frame_tokens, chain = raw.frame
         inside = None if container is None else container in chain
         cut = depth_of_container if inside else -1
-        tokens = (
-            tuple(dict.fromkeys(t for d, t, s in frame_tokens if d > cut and (furniture[s] or t in PROSE_TOKENS)))
-            if frame_tokens
-            else ()
-        )
+        tokens = ()
+        if frame_tokens:
+            memo_key = (id(frame_tokens), cut)  # raws of one element share their ancestors' tokens
+            tokens = token_memo.get(memo_key)  # type: ignore[assignment]
+            if tokens is None:
+                tokens = token_memo[memo_key] = tuple(
+                    dict.fromkeys(t for d, t, s in frame_tokens if d > cut and (furniture[s] or t in PROSE_TOKENS))
+                )
         key = (tag, heading, in_list, in_table, depth, round(raw.link_chars / len(raw.text), 3), group, tokens, inside)
         markup = markups.get(key)
         if markup is None:
