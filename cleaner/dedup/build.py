@@ -315,7 +315,7 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
         con, out / "doc_sig.npy", cvalid, p.dup_threshold, p, check=_bind(check, "content"), keep_bands=out / "doc_band"
     )
     dc = banding.components(n, exact_edges, text_edges, content_edges)
-    del exact_edges, text_edges, content_edges, dc1
+    del exact_edges, text_edges, content_edges, dc1, valid, cvalid, has_sig
 
     # 5. final counts over the final duplicate clusters
     _count_repeats(con, dc, p, counter, workdir)
@@ -561,30 +561,30 @@ def _write_outputs(
     bp_sig.close()
     bp_cluster.close()
 
+    def save(name: str, array: np.ndarray) -> None:  # one array at a time: each is n int64
+        np.save(out / f"{name}.npy", array)
+
+    for name, keys in (("doc_hash", doc_hash), ("doc_keys", doc_keys)):
+        order = np.argsort(keys, kind="stable")
+        save(f"{name}_sorted", keys[order])
+        save(f"{name}_rank", order.astype(np.int64))
+        save(name, keys)
+        del order
+    save("doc_sig_ok", content_sh >= p.min_content_shingles)
     sizes = np.bincount(dc, minlength=n)
     in_dup = sizes[dc] > 1
+    save("dup_root", np.where(in_dup, dc, -1))
     dup_rank = np.zeros(n, dtype=np.int64)
     if in_dup.any():
         o = np.lexsort((np.arange(n), dc))
         dsorted = dc[o]
         starts = np.r_[True, dsorted[1:] != dsorted[:-1]]
         group_start = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+        del dsorted, starts
         dup_rank[o] = np.arange(n) - group_start
-    order = np.argsort(doc_keys, kind="stable")
-    by_hash = np.argsort(doc_hash, kind="stable")
-    arrays = {
-        "doc_hash_sorted": doc_hash[by_hash],
-        "doc_hash_rank": by_hash.astype(np.int64),
-        "doc_keys": doc_keys,
-        "doc_keys_sorted": doc_keys[order],
-        "doc_keys_rank": order.astype(np.int64),
-        "doc_hash": doc_hash,
-        "dup_root": np.where(in_dup, dc, -1),
-        "dup_rank": np.where(in_dup, dup_rank, -1),
-        "doc_sig_ok": content_sh >= p.min_content_shingles,
-    }
-    for name, array in arrays.items():
-        np.save(out / f"{name}.npy", array)
+        del o, group_start
+    save("dup_rank", np.where(in_dup, dup_rank, -1))
+    del dup_rank
     (out / "text_sig.npy").unlink()  # only the content signatures are kept for streaming lookups
     (out / "node_sig.npy").unlink()
 
