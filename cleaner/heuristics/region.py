@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cleaner.heuristics.markup import article_continues, article_line, article_span, content_list_item
-from cleaner.heuristics.view import _MONTHS, _WORD, View, _per_text, per_view
+from cleaner.heuristics.view import _MONTHS, _WORD, View, _per_text, per_view, text_flag
 from cleaner.urls import url_path
 
 _END_MARKER = re.compile(
@@ -176,14 +176,15 @@ def list_items(view: View, *, max_words: int = 40, min_items: int = 2, template_
     label ("Comments (3):", "People who read this also read:"); a block a pack removed ends the
     run."""
     found: set[int] = set()
+    candidate = _list_candidates(view, max_words)
     n, i = len(view), 0
     while i < n:
-        if not _list_candidate(view, i, max_words):
+        if not candidate[i]:
             i += 1
             continue
         run = [i]
         j = i + 1
-        while j < n and (_list_candidate(view, j, max_words) or not view.keys[j]):
+        while j < n and (candidate[j] or not view.keys[j]):
             if view.keys[j]:
                 run.append(j)
             j += 1
@@ -193,17 +194,17 @@ def list_items(view: View, *, max_words: int = 40, min_items: int = 2, template_
     return frozenset(found)
 
 
-def _list_candidate(view: View, i: int, max_words: int) -> bool:
-    """A block that can be a list item: short, not prose, not a section label, not an introduction
-    (a line ending in a colon opens a list of its own)."""
-    return (
-        bool(view.keys[i])
-        and i not in view.gone
-        and not view.texts[i].endswith(":")
-        and view.words[i] <= max_words
-        and not view.prose[i]
-        and not (view.words[i] <= 8 and _END_MARKER.match(view.texts[i]))
-    )
+def _list_candidates(view: View, max_words: int) -> list[bool]:
+    """Per block, whether it can be a list item: short, not prose, not a section label, not an
+    introduction (a line ending in a colon opens a list of its own)."""
+    barred = view.gone.union(view.flagged(_NO_LIST_ITEM))
+    return [
+        bool(key) and w <= max_words and not prose and i not in barred
+        for i, (key, w, prose) in enumerate(zip(view.keys, view.words, view.prose, strict=True))
+    ]
+
+
+_NO_LIST_ITEM = text_flag(lambda f: f.text.endswith(":") or (f.words <= 8 and _END_MARKER.match(f.text) is not None))
 
 
 def _introduced(view: View, run: list[int], *, template_share: float) -> list[int]:

@@ -24,11 +24,10 @@ def title_repeat(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]
     heads.pop("", None)
     if not heads:
         return
-    for i, key in enumerate(view.keys):
-        if view.words[i] <= max_words and view.alive(i) and not view.texts[i].endswith(":"):
-            first = heads.get(key)
-            if first is not None and first < i:
-                yield i, f"repeats the headline (block {first})"
+    for i in [i for i, key in enumerate(view.keys) if key in heads]:
+        first = heads[view.keys[i]]
+        if first < i and view.words[i] <= max_words and view.alive(i) and not view.texts[i].endswith(":"):
+            yield i, f"repeats the headline (block {first})"
 
 
 def repeated_block(view: View, *, min_chars: int = 2) -> Iterator[tuple[int, str]]:

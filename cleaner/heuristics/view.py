@@ -77,6 +77,7 @@ class Features:
     ellipsis: bool
     key: str
     _stop: float = field(default=-1.0, compare=False, repr=False)
+    _flags: int = field(default=-1, compare=False, repr=False)
     #: (text, words, terminal, key, ellipsis, prose unless hard-wrapped): what `View.of` reads
     row: tuple[str, int, bool, str, bool, bool] = field(default=("", 0, False, "", False, False), compare=False)
 
@@ -86,6 +87,13 @@ class Features:
             tokens = self.key.split()
             self._stop = sum(map(FUNCTION_WORDS.__contains__, tokens)) / len(tokens) if tokens else 0.0
         return self._stop
+
+    @property
+    def flags(self) -> int:
+        """The registered text tests (`text_flag`) this block passes, one bit each, computed on first use."""
+        if self._flags < 0:
+            self._flags = sum(bit for bit, test in _TEXT_TESTS if test(self))
+        return self._flags
 
     @classmethod
     def of(cls, raw: str) -> Features:
@@ -103,6 +111,20 @@ class Features:
         prose = (terminal and words >= 8) or (words >= 25 and found.stop_ratio >= 0.15 and not ellipsis)
         found.row = (text, words, terminal, found.key, ellipsis, prose)
         return found
+
+
+# Tests of a block's text alone that several heuristics would otherwise run block by block on every
+# round: each is one bit of `Features.flags`, computed once per distinct text; a heuristic then visits
+# only the blocks `View.flagged` names.
+_TEXT_TESTS: list[tuple[int, Callable[[Features], bool]]] = []
+
+
+def text_flag(test: Callable[[Features], bool]) -> int:
+    """Register `test` (a pure function of a block's features, never of its neighbours) as a bit of
+    `Features.flags`; returns the bit. Call at import, before any block is classified."""
+    bit = 1 << len(_TEXT_TESTS)
+    _TEXT_TESTS.append((bit, test))
+    return bit
 
 
 # Blocks recur: every fixpoint round sees the kept blocks again, and menus and footers repeat
@@ -160,7 +182,7 @@ class View:
     #: `alive(i)`: block i is removed neither by a pack nor by an earlier heuristic (a C-level lookup:
     #: the heuristics ask it about a million times per thousand pages); kept current by `taken`
     alive: Callable[[int], bool] = field(init=False, repr=False, compare=False)
-    memo: dict[Callable[[View], Any], Any] = field(default_factory=dict, repr=False, compare=False)  # `per_view`
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # `per_view`, `flagged`
 
     @classmethod
     def of(cls, doc: Document) -> View:
@@ -212,6 +234,17 @@ class View:
         if (self.terminal[i] or self.wrapped[i]) and w >= min_words:
             return True
         return w >= long_words and self.feats[i].stop_ratio >= 0.15 and not self.ellipsis[i]
+
+    def flagged(self, bit: int) -> list[int]:
+        """The blocks, in order, whose text passes the `text_flag` test `bit`."""
+        memo = self.memo
+        found = memo.get(bit)
+        if found is None:
+            rows = memo.get(Features)
+            if rows is None:
+                rows = memo[Features] = [f.flags for f in self.feats]
+            found = memo[bit] = [i for i, flags in enumerate(rows) if flags & bit]
+        return found
 
     def prev_alive(self, i: int) -> int | None:
         j = i - 1

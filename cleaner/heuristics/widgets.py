@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from cleaner.document import Document, PageInfo
 from cleaner.heuristics.region import Region, reader_call
-from cleaner.heuristics.view import _DAYS, _MONTHS, View, _ascii_words, _per_text
+from cleaner.heuristics.view import _DAYS, _MONTHS, Features, View, _ascii_words, _per_text, text_flag
 from cleaner.words import BYLINE_WORDS, DATE_WORDS, TOOL_VERBS, TOOL_WORDS
 
 _WIDGET_TOKEN = re.compile(
@@ -211,8 +211,8 @@ def credit(view: View, *, max_words: int = 20, max_by_words: int = 8) -> Iterato
     is a sentence): a "reporting by" line must be short, bracketed, or a list of credits split by
     semicolons; other credits open with a marker or are an agency name alone.
     """
-    for i, text in enumerate(view.texts):
-        w = view.words[i]
+    for i in view.flagged(_CREDIT_LINE):
+        w, text = view.words[i], view.texts[i]
         if w > max_words:
             continue
         kind = _credit_kind(text)
@@ -230,11 +230,16 @@ def _credit_kind(text: str) -> str | None:
     return "marker" if _CREDIT_HEAD.match(text) or _CREDIT_TAIL.search(text) else None
 
 
+_CREDIT_LINE = text_flag(lambda f: _credit_kind(f.text) is not None)
+
+
 _CAPTION = re.compile(
     r"^[(\[]?\s*(?:file\s+)?(?:photos?|images?|pictures?|pic|foto|video|graphic|illustration|"
     r"photograph|photo credit|image credit|image source|caption)\s*(?::|/|\||by\b|credit\b|courtesy\b)",
     re.IGNORECASE,
 )
+
+_CAPTION_LINE = text_flag(lambda f: _CAPTION.match(f.text) is not None)
 
 
 def caption(view: View, *, max_words: int = 60) -> Iterator[tuple[int, str]]:
@@ -244,8 +249,8 @@ def caption(view: View, *, max_words: int = 60) -> Iterator[tuple[int, str]]:
     Must not catch prose that mentions a photo ("Photos of the event spread online."): the
     block must open with the marker and a colon, slash or "by".
     """
-    for i, text in enumerate(view.texts):
-        if view.words[i] <= max_words and _CAPTION.match(text):
+    for i in view.flagged(_CAPTION_LINE):
+        if view.words[i] <= max_words:
             yield i, f"marked caption, {view.words[i]} words"
 
 
@@ -260,13 +265,24 @@ def breadcrumb(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]]:
     Must not catch "Home Secretary Jane Doe said …" (a space and no separator after "Home"), nor
     a sentence with one slash: the trail needs "Home" and a separator, or two separators.
     """
-    for i, text in enumerate(view.texts):
+    for i in view.flagged(_TRAIL):
         if view.words[i] > max_words:
             continue
-        if text.startswith(("Home", "HOME", "home", "You are", "you are")) and _BREADCRUMB.match(text):
+        if _home_trail(view.texts[i]):
             yield i, "breadcrumb trail"
-        elif view.words[i] <= 15 and not view.terminal[i] and len(_CRUMB_SEP.findall(text)) >= 2:
+        else:
             yield i, "separator-delimited trail"
+
+
+def _home_trail(text: str) -> bool:
+    return text.startswith(("Home", "HOME", "home", "You are", "you are")) and _BREADCRUMB.match(text) is not None
+
+
+def _separator_trail(f: Features) -> bool:
+    return f.words <= 15 and not f.terminal and len(_CRUMB_SEP.findall(f.text)) >= 2
+
+
+_TRAIL = text_flag(lambda f: _home_trail(f.text) or _separator_trail(f))
 
 
 # ---------------------------------------------------------------------------
