@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from cleaner.document import Document, Result
-from cleaner.io.writer import ParquetSink, read_file_metadata
+from cleaner.io.writer import REMOVAL_TYPE, ParquetSink, read_file_metadata, removed_column
 
 
 def result(doc_id: str, text: str = "Kept line.\nMenu", **metadata) -> Result:
@@ -33,6 +34,22 @@ def test_rows_schema_and_metadata(tmp_path):
     assert row["lang_hint"] == "en" and row["n"] == 0 and row["dup_cluster"] is None
     assert read_file_metadata(path) == {"version": "x"}
     assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "ZSTD"
+
+
+def test_removed_column_equals_the_column_of_dicts():
+    results = [result("a"), result("b", "Only line."), result("c", "One.\nTwo\nThree")]
+    results[2] = Result.of(_two_removals(results[2].id))
+    values = [r.removed for r in results]
+    built = removed_column(values)
+    assert built.equals(pa.array([[r.as_dict() for r in v] for v in values], type=pa.list_(REMOVAL_TYPE)))
+    assert built.to_pylist()[2] == [r.as_dict() for r in values[2]] and len(values[2]) == 2
+    assert removed_column([*values, None]).to_pylist() == [*built.to_pylist(), None]
+
+
+def _two_removals(doc_id: str) -> Document:
+    doc = Document.from_text("One.\nTwo\nThree", id=doc_id, source="c.txt")
+    doc.add([doc.remove_block(1, "heuristic:a", "x"), doc.remove_block(2, "rule:b")])
+    return doc
 
 
 def test_late_metadata_keys_and_misfit_values_are_kept_as_json(tmp_path):

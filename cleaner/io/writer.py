@@ -14,6 +14,7 @@ import os
 import posixpath
 import sys
 from collections.abc import Iterable
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,7 @@ def result_row(result: Result) -> dict[str, Any]:
         "text": result.text,
         "raw_chars": result.raw_chars,
         "clean_chars": result.clean_chars,
-        "removed": [r.as_dict() for r in result.removed],
+        "removed": result.removed,  # Removal objects: `rows_table` builds their column directly
         "dup_cluster": result.dup_cluster,
         "dup_rank": result.dup_rank,
         **(result.info or _NO_INFO).as_dict(),
@@ -155,6 +156,9 @@ def rows_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
         if field.name == EXTRA_METADATA:
             continue
         values = [row.get(field.name) for row in rows]
+        if field.name == "removed":
+            columns.append(removed_column(values))
+            continue
         if any(_huge_int(v) for v in values) and pa.types.is_integer(field.type):
             columns.append(pa.array(_fitting(field, values, extras), type=field.type))
             continue
@@ -170,6 +174,22 @@ def rows_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
         extra.update(row.get(EXTRA_METADATA) or {})
     columns.append(pa.array([json.dumps(e, sort_keys=True, default=str) if e else None for e in extras], pa.string()))
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def removed_column(values: list[Any]) -> pa.Array:
+    """The `removed` column from each row's removals (`Removal` objects, or dicts with its fields),
+    built from one flat list per field rather than one dict per removal (the writer's main cost)."""
+    offsets: list[int] = [0]
+    flat: list[Any] = []
+    for removals in values:
+        flat.extend(removals or ())
+        offsets.append(len(flat))
+    if None in values or any(isinstance(r, dict) for r in flat):
+        as_dicts = [None if v is None else [r if isinstance(r, dict) else r.as_dict() for r in v] for v in values]
+        return pa.array(as_dicts, type=pa.list_(REMOVAL_TYPE))
+    children = [pa.array(list(map(attrgetter(field.name), flat)), type=field.type) for field in REMOVAL_TYPE]
+    items = pa.StructArray.from_arrays(children, fields=list(REMOVAL_TYPE))
+    return pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), items, type=pa.list_(REMOVAL_TYPE))
 
 
 def _fitting(field: pa.Field, values: list[Any], extras: list[dict[str, Any]]) -> list[Any]:
