@@ -3,13 +3,13 @@
 A text dump becomes one block per non-blank line (`Document.from_text`). HTML goes through one
 of two extractors (`EXTRACTORS`, the ``--extractor`` setting):
 
-* ``dom`` (`dom`): one lxml parse and walk; every paragraph-level element
+* ``dom`` (the default, `dom`): one lxml parse and walk; every paragraph-level element
   of the page becomes a block carrying its `Markup` (tag, heading level, list/table membership,
   depth, link density, boilerplate tokens of its ancestors, whether it is inside the article
   container), which the markup-aware heuristics read; nothing is dropped here but scripts,
   styles and form controls. Title, author, date and site name come from the same parse
   (`metadata.page_info`).
-* ``trafilatura`` (the default, `trafilatura`): trafilatura's main text, its paragraphs as
+* ``trafilatura`` (`trafilatura`): trafilatura's main text, its paragraphs as
   blocks without markup, and trafilatura's metadata.
 
 Site packs can name ``prune_xpath`` expressions (chosen by the page's URL or `site`, or for a
@@ -37,7 +37,7 @@ from cleaner.errors import InputError
 from cleaner.extract.trafilatura import DEFAULT_OPTIONS, ExtractOptions, body_paragraphs
 
 #: the HTML extractors, the ``--extractor`` choices (the first is the default)
-EXTRACTORS = ("trafilatura", "dom")
+EXTRACTORS = ("dom", "trafilatura")
 #: how many pages a worker extracts between two `reset_extraction_caches()` calls
 RESET_EVERY = 500
 #: lxml's parser gives up below this nesting depth (libxml2's limit without XML_PARSE_HUGE)
