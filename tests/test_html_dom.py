@@ -331,11 +331,12 @@ def test_stale_charset_declarations_are_ignored():
 
 
 def test_watchdog_kills_a_hung_extraction_and_goes_on():
-    guard = Watchdog(None, 2.0, command=(sys.executable, str(HANGING_CHILD)))
+    # a limit a loaded machine does not reach on a real page: the hung page still waits it out
+    guard = Watchdog(None, 5.0, command=(sys.executable, str(HANGING_CHILD)))
     try:
         assert guard.document(page(article())).blocks
         started = time.monotonic()
-        with pytest.raises(InputError, match=r"did not finish in 2 s") as info:
+        with pytest.raises(InputError, match=r"did not finish in 5 s") as info:
             guard.document(Page(id="h", source="hung.html", content="<p>STALL</p>", kind="html"))
         assert info.value.source == "hung.html" and time.monotonic() - started < 60
         assert guard.restarts == 1
