@@ -377,7 +377,7 @@ def test_a_hung_page_is_reported_with_any_number_of_workers(tmp_path: Path, work
     env = dict(os.environ, **{CHILD_ENV: str(HANGING_CHILD)})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
     command = [sys.executable, "-m", "cleaner.cli", "clean", str(folder), "-o", str(out), "-q"]
-    command += ["-j", str(workers), "--no-repeats", "--extractor", "dom", "--extract-timeout", "2"]
+    command += ["-j", str(workers), "--no-repeats", "--extractor", "dom", "--extract-timeout", "5"]
     command += ["--errors", str(errors)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
