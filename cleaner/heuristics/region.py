@@ -148,9 +148,16 @@ _DATED = re.compile(_DATE_LEAD, re.IGNORECASE)
 _STAMPED = re.compile(_DATE_LEAD + r"(?:[./-]\d{2,4})?,?\s+(?:\d{4},?\s+)?\d{1,2}:\d{2}", re.IGNORECASE)
 
 
+@_per_text
 def _dated(text: str) -> bool:
     """The item opens with a date and no clock time after it."""
     return bool(_DATED.match(text)) and not _STAMPED.match(text)
+
+
+@_per_text
+def _templated(text: str) -> bool:
+    """The item opens with a number or a date (see `_numbered_in_order`, `_dated`)."""
+    return _NUMBERED.match(text) is not None or _dated(text)
 
 
 def _numbered_in_order(texts: list[str]) -> bool:
@@ -213,7 +220,7 @@ def _introduced(view: View, run: list[int], *, template_share: float) -> list[in
     dated) after a paragraph, or after a heading just after a paragraph. A templated run ends at
     its last numbered or dated item (a menu printed after the list is not part of it); else none."""
     texts = [view.texts[k] for k in run]
-    templated = [n for n, t in enumerate(texts) if _NUMBERED.match(t) or _dated(t)]
+    templated = [n for n, t in enumerate(texts) if _templated(t)]
     if templated and (_numbered_in_order(texts) or len(templated) >= template_share * len(run)):
         run, texts = run[: templated[-1] + 1], texts[: templated[-1] + 1]
     intro = _previous_text(view, run[0])
@@ -234,7 +241,7 @@ def _introduced(view: View, run: list[int], *, template_share: float) -> list[in
     if templated[0] == 1:  # a heading opens the run: what comes before it must be the article's text
         intro, before = run[0], intro
         run, texts = run[1:], texts[1:]
-    dated = sum(_dated(t) for t in texts)
+    dated = sum(map(_dated, texts))
     if not (_numbered_in_order(texts) or (len(run) >= 3 and dated >= template_share * len(run))):
         return []
     if _texty(view, intro):

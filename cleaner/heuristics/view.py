@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -92,7 +93,8 @@ class Features:
     def flags(self) -> int:
         """The registered text tests (`text_flag`) this block passes, one bit each, computed on first use."""
         if self._flags < 0:
-            self._flags = sum(bit for bit, test in _TEXT_TESTS if test(self))
+            words = self.words
+            self._flags = sum(bit for bit, (test, cap) in _TEXT_TESTS.items() if words <= cap and test(self))
         return self._flags
 
     @classmethod
@@ -116,14 +118,15 @@ class Features:
 # Tests of a block's text alone that several heuristics would otherwise run block by block on every
 # round: each is one bit of `Features.flags`, computed once per distinct text; a heuristic then visits
 # only the blocks `View.flagged` names.
-_TEXT_TESTS: list[tuple[int, Callable[[Features], bool]]] = []
+_TEXT_TESTS: dict[int, tuple[Callable[[Features], bool], int]] = {}  # bit -> (test, most words)
 
 
-def text_flag(test: Callable[[Features], bool]) -> int:
+def text_flag(test: Callable[[Features], bool], *, max_words: int = sys.maxsize) -> int:
     """Register `test` (a pure function of a block's features, never of its neighbours) as a bit of
-    `Features.flags`; returns the bit. Call at import, before any block is classified."""
+    `Features.flags`, tried only on blocks of at most `max_words` words (the heuristic's default
+    limit: most blocks are longer); returns the bit. Call at import, before any block is classified."""
     bit = 1 << len(_TEXT_TESTS)
-    _TEXT_TESTS.append((bit, test))
+    _TEXT_TESTS[bit] = (test, max_words)
     return bit
 
 
@@ -235,15 +238,25 @@ class View:
             return True
         return w >= long_words and self.feats[i].stop_ratio >= 0.15 and not self.ellipsis[i]
 
-    def flagged(self, bit: int) -> list[int]:
-        """The blocks, in order, whose text passes the `text_flag` test `bit`."""
-        memo = self.memo
-        found = memo.get(bit)
+    def flag_rows(self) -> list[int]:
+        """Each block's `Features.flags`, in block order."""
+        rows = self.memo.get(Features)
+        if rows is None:
+            rows = self.memo[Features] = [f.flags for f in self.feats]
+        return rows
+
+    def flagged(self, bit: int, *, max_words: int = 0) -> list[int]:
+        """The blocks, in order, whose text passes the `text_flag` test `bit`; with `max_words` above
+        the flag's own limit, the test is run on every block of up to `max_words` words instead."""
+        if max_words > _TEXT_TESTS[bit][1]:
+            test = _TEXT_TESTS[bit][0]
+            return [i for i, f in enumerate(self.feats) if f.words <= max_words and test(f)]
+        found = self.memo.get(bit)
         if found is None:
-            rows = memo.get(Features)
-            if rows is None:
-                rows = memo[Features] = [f.flags for f in self.feats]
-            found = memo[bit] = [i for i, flags in enumerate(rows) if flags & bit]
+            some = self.memo.get(text_flag)  # (block, flags) of the blocks with any flag: most have none
+            if some is None:
+                some = self.memo[text_flag] = [(i, flags) for i, flags in enumerate(self.flag_rows()) if flags]
+            found = self.memo[bit] = [i for i, flags in some if flags & bit]
         return found
 
     def prev_alive(self, i: int) -> int | None:

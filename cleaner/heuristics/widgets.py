@@ -34,8 +34,8 @@ def widget(view: View, *, max_words: int = 12) -> Iterator[tuple[int, str]]:
     summit opened."): any other word keeps the block. Idea: the vocabulary test boilerplate
     filters use for timestamp lines (e.g. datatrove's line-level filters).
     """
-    for i, text in enumerate(view.texts):
-        if view.words[i] <= max_words and _is_stamp(text):
+    for i in view.flagged(_STAMP, max_words=max_words):
+        if view.words[i] <= max_words:
             yield i, f"date/time/weather stamp, {view.words[i]} words"
 
 
@@ -45,6 +45,9 @@ def _is_stamp(text: str) -> bool:
         return False  # cannot match _DATEISH: no digit, no month or day name
     tokens = _STAMP_TOKEN.finditer(text)  # lazily: most blocks fail on their first word
     return all(_stamp_token(t[0].strip("()[]")) for t in tokens) and bool(_DATEISH.search(text))
+
+
+_STAMP = text_flag(lambda f: _is_stamp(f.text), max_words=12)
 
 
 def _stamp_token(token: str) -> bool:
@@ -69,10 +72,10 @@ def byline_widget(view: View, *, max_words: int = 8) -> Iterator[tuple[int, str]
     terminal-free short text of capitalised name words. Idea: byline classes that extractors such
     as trafilatura prune.
     """
-    for i, text in enumerate(view.texts):
+    for i in view.flagged(_BYLINE, max_words=max_words):
         if view.words[i] > max_words or (view.terminal[i] and view.words[i] > 3):
             continue
-        kind = _byline_kind(text)
+        kind = _byline_kind(view.texts[i])
         if kind == "words":
             yield i, "byline widget words"
         elif kind == "name" and not view.terminal[i]:
@@ -85,6 +88,9 @@ def _byline_kind(text: str) -> str | None:
     if tokens and all(t in BYLINE_WORDS for t in tokens):
         return "words"
     return "name" if _BYLINE_NAME.match(text) else None
+
+
+_BYLINE = text_flag(lambda f: _byline_kind(f.text) is not None, max_words=8)
 
 
 _LINK_LABEL = re.compile(
@@ -107,17 +113,19 @@ def link_label(view: View, *, max_words: int = 5) -> Iterator[tuple[int, str]]:
     Must not catch a short sentence ("Read the report.") or a subheading: the block must be
     short, start with a navigation verb and name a link target word (more, story, page, …).
     """
-    for i, text in enumerate(view.texts):
+    for i in view.flagged(_LINK_LABEL_LINE, max_words=max_words):
         w = view.words[i]
-        if w == 0 or w > max_words or (view.terminal[i] and not text.endswith("...")):
+        if w == 0 or w > max_words or (view.terminal[i] and not view.texts[i].endswith("...")):
             continue
-        if _is_link_label(text):
-            yield i, "link label"
+        yield i, "link label"
 
 
 @_per_text
 def _is_link_label(text: str) -> bool:
     return bool(_LINK_LABEL.match(text) and _LINK_WORDS.search(text))
+
+
+_LINK_LABEL_LINE = text_flag(lambda f: _is_link_label(f.text), max_words=5)
 
 
 _CLICK_HERE = re.compile(r"(?:[>»›•*-]\s*)?(?:click|tap)\s+here\b", re.IGNORECASE)
@@ -211,7 +219,7 @@ def credit(view: View, *, max_words: int = 20, max_by_words: int = 8) -> Iterato
     is a sentence): a "reporting by" line must be short, bracketed, or a list of credits split by
     semicolons; other credits open with a marker or are an agency name alone.
     """
-    for i in view.flagged(_CREDIT_LINE):
+    for i in view.flagged(_CREDIT_LINE, max_words=max_words):
         w, text = view.words[i], view.texts[i]
         if w > max_words:
             continue
@@ -230,7 +238,7 @@ def _credit_kind(text: str) -> str | None:
     return "marker" if _CREDIT_HEAD.match(text) or _CREDIT_TAIL.search(text) else None
 
 
-_CREDIT_LINE = text_flag(lambda f: _credit_kind(f.text) is not None)
+_CREDIT_LINE = text_flag(lambda f: _credit_kind(f.text) is not None, max_words=20)
 
 
 _CAPTION = re.compile(
@@ -239,7 +247,7 @@ _CAPTION = re.compile(
     re.IGNORECASE,
 )
 
-_CAPTION_LINE = text_flag(lambda f: _CAPTION.match(f.text) is not None)
+_CAPTION_LINE = text_flag(lambda f: _CAPTION.match(f.text) is not None, max_words=60)
 
 
 def caption(view: View, *, max_words: int = 60) -> Iterator[tuple[int, str]]:
@@ -249,7 +257,7 @@ def caption(view: View, *, max_words: int = 60) -> Iterator[tuple[int, str]]:
     Must not catch prose that mentions a photo ("Photos of the event spread online."): the
     block must open with the marker and a colon, slash or "by".
     """
-    for i in view.flagged(_CAPTION_LINE):
+    for i in view.flagged(_CAPTION_LINE, max_words=max_words):
         if view.words[i] <= max_words:
             yield i, f"marked caption, {view.words[i]} words"
 
@@ -265,7 +273,7 @@ def breadcrumb(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]]:
     Must not catch "Home Secretary Jane Doe said …" (a space and no separator after "Home"), nor
     a sentence with one slash: the trail needs "Home" and a separator, or two separators.
     """
-    for i in view.flagged(_TRAIL):
+    for i in view.flagged(_TRAIL, max_words=max_words):
         if view.words[i] > max_words:
             continue
         if _home_trail(view.texts[i]):
@@ -282,7 +290,7 @@ def _separator_trail(f: Features) -> bool:
     return f.words <= 15 and not f.terminal and len(_CRUMB_SEP.findall(f.text)) >= 2
 
 
-_TRAIL = text_flag(lambda f: _home_trail(f.text) or _separator_trail(f))
+_TRAIL = text_flag(lambda f: _home_trail(f.text) or _separator_trail(f), max_words=40)
 
 
 # ---------------------------------------------------------------------------
