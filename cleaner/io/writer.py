@@ -184,7 +184,7 @@ def removed_column(values: list[Any]) -> pa.Array:
     for removals in values:
         flat.extend(removals or ())
         offsets.append(len(flat))
-    if None in values or any(isinstance(r, dict) for r in flat):
+    if None in values or dict in set(map(type, flat)):
         as_dicts = [None if v is None else [r if isinstance(r, dict) else r.as_dict() for r in v] for v in values]
         return pa.array(as_dicts, type=pa.list_(REMOVAL_TYPE))
     children = [pa.array(list(map(attrgetter(field.name), flat)), type=field.type) for field in REMOVAL_TYPE]
