@@ -78,6 +78,7 @@ REGION_HEURISTICS: dict[str, Heuristic] = {
     "link-list": link_list,
 }
 HEURISTICS: dict[str, Heuristic] = {**PATTERN_HEURISTICS, **REGION_HEURISTICS}
+_REASONS = {name: f"heuristic:{name}" for name in HEURISTICS}
 
 
 def describe() -> str:
@@ -124,10 +125,9 @@ def find_removals(doc: Document, *, disabled: set[str] | frozenset[str] = frozen
             take(name, function(view, region=region))
     removals = []
     blocks = doc.blocks
-    for i in sorted(taken):
-        name, detail = taken[i]
+    for i, (name, detail) in sorted(taken.items()):
         text = blocks[i].text
-        removals.append(Removal(i, 0, len(text), f"heuristic:{name}", detail, text))  # = doc.remove_block
+        removals.append(Removal(i, 0, len(text), _REASONS[name], detail, text))  # = doc.remove_block
     return removals
 
 

@@ -270,15 +270,15 @@ def _scores(view: View, *, short_penalty: float, lists: frozenset[int] = frozens
     that the run takes a list between or after the article's paragraphs), and a block with no
     word in it (a zero-width space, a rule of dashes) is neutral, as are blocks already removed."""
     scores = []
-    protected, gone, taken = view.doc.protected, view.gone, view.taken
-    for i, (w, terminal) in enumerate(zip(view.words, view.terminal, strict=True)):
+    protected, gone, taken, texts = view.doc.protected, view.gone, view.taken, view.texts
+    for i, (w, terminal, key, prose) in enumerate(zip(view.words, view.terminal, view.keys, view.prose, strict=True)):
         if i in protected and i not in gone:
             scores.append(max(w, 1.0))
-        elif i in taken or i in gone or not view.keys[i]:
+        elif i in taken or i in gone or not key:
             # neutral: removed blocks so that cleaning clean text finds the same region (idempotence),
             # blank-looking ones because a reader sees nothing there
             scores.append(0.0)
-        elif _texty(view, i):
+        elif prose or (w >= 25 and _runs_of_sentences(texts[i])):  # `_texty`, inlined
             scores.append(float(w))
         elif i in lists:
             scores.append(1.0)

@@ -242,7 +242,10 @@ class View:
         """Each block's `Features.flags`, in block order."""
         rows = self.memo.get(Features)
         if rows is None:
-            rows = self.memo[Features] = [f.flags for f in self.feats]
+            rows = [f._flags for f in self.feats]  # a slot read; the property only for texts not yet tested
+            if -1 in rows:
+                rows = [f.flags for f in self.feats]
+            self.memo[Features] = rows
         return rows
 
     def flagged(self, bit: int, *, max_words: int = 0) -> list[int]:
