@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cleaner.errors import ConfigError
+from cleaner.extract import EXTRACTORS
 
 #: commands that take the settings (flags generated from the fields below)
 CLEAN, EXPLAIN, INDEX = "clean", "explain", "index"
@@ -37,12 +38,6 @@ def _output_formats() -> tuple[str, ...]:
     from cleaner.io.sinks import OUTPUT_FORMATS
 
     return tuple(OUTPUT_FORMATS)
-
-
-def _extractors() -> tuple[str, ...]:
-    from cleaner.extract import EXTRACTORS
-
-    return EXTRACTORS
 
 
 def setting(default: Any = None, *, help: str, commands: frozenset[str] = _ALL, **cli: Any) -> Any:
@@ -108,10 +103,10 @@ class Config:
         1 << 20, help="report and skip a text page with a line over N characters (default 1 MiB)", metavar="N"
     )
     extractor: str = setting(
-        "dom",
+        EXTRACTORS[0],
         help="HTML extractor: dom (the default: blocks with markup features and metadata from one lxml parse) "
         "or trafilatura (its main text and metadata; about 4x slower, the same F1 overall)",
-        choices=_extractors,
+        choices=EXTRACTORS,
     )
     extract_timeout: float = setting(
         5.0, help="per-page HTML extraction limit in seconds, 0 for none (default 5)", metavar="S"
