@@ -107,10 +107,18 @@ def _runs_of_sentences(text: str) -> bool:
 _READER = re.compile(r"\b(?:you|your|you['’](?:ll|re|ve)|us|our|we|me|my)\b", re.IGNORECASE)
 _CALL = re.compile(
     r"\b(?:subscrib\w*|newsletters?|sign(?:ing|ed)?[- ]up|opt[- ]in|unsubscribe|inbox|spam|e-?mail (?:address|alerts?)"
-    r"|follow (?:us|me)|share (?:this|it|your)|like this (?:story|article|post)|comments? (?:on|about) this"
+    r"|follow (?:us|me|him|her|them)|share (?:this|it|your)|like this (?:story|article|post)"
+    r"|comments? (?:on|about) this"
     r"|submit (?:a|your) (?:story|tip|photos?|video)|post (?:a|your) comments?|news tips?|contact us|support (?:us|our)"
     r"|thanks? (?:you )?for (?:signing|subscribing|reading|visiting)|click here|learn more"
-    r"|read more|sign in|log in|register|download (?:our|the) app|get (?:our|the) app)\b",
+    r"|read more|sign in|log in|register|download (?:our|the) app|get (?:our|the) app|news (?:e-?mails|alerts)"
+    r"|no,? thanks)\b",
+    re.IGNORECASE,
+)
+# a newsletter's pitch: an imperative offer of news, whoever it addresses ("Get breaking news alerts
+# and special reports.", "Get the day's big stories + fun stuff you love")
+_PITCH = re.compile(
+    r"(?:get|receive)\s+(?:[\w'’+-]+\s+){0,4}?(?:news|stories|headlines|updates|alerts|newsletters?|briefings?)\b",
     re.IGNORECASE,
 )
 # a call this short is a button or a box title, whoever it addresses; a longer one must address the reader
@@ -131,6 +139,8 @@ def reader_call(text: str) -> str | None:
     short = len(text.split()) <= _SHORT_CALL_WORDS
     if _CALL.search(text) and (short or _READER.search(text)) and not _QUOTED.search(text):
         return "call to action"
+    if _PITCH.match(text) and len(text) <= 300 and not _QUOTED.search(text):
+        return "newsletter pitch"
     if _FORM_FIELD.search(text):
         return "form field"
     if _BIO.match(text):

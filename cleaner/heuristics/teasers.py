@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterator
 
 from cleaner.heuristics.markup import article_text
-from cleaner.heuristics.region import Region, list_items, reader_call
-from cleaner.heuristics.view import View, _per_text, _strip_closers
+from cleaner.heuristics.region import _QUOTED, Region, list_items, reader_call
+from cleaner.heuristics.view import View, _per_text, _strip_closers, fold
 from cleaner.language import capitalised_share
 from cleaner.words import MINOR_WORDS
 
@@ -226,20 +226,96 @@ def teaser_list(
                     yield i, f"list of {len(run)} other stories (headline, summary)"
 
 
+_ABOUT_NAME = re.compile(
+    r"(?i:about|über|sobre|à propos de|acerca de|a proposito di|over|om)\s+"
+    r"(?P<name>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|da|van|von|al|el|bin)){1,3})\s*:?"
+)
+_BYLINE_LEAD = r"(?i:by|von|por|par|di|door|de|av|af|written by|posted by)\s+"
+_BIO_WORD = re.compile(
+    r"\b(?:writer|reporter|journalist|editor|correspondent|columnist|contributor|author|blogger|critic"
+    r"|writes|covers|covering|column)\b",
+    re.IGNORECASE,
+)
+
+
+@_per_text
+def _about_name(text: str) -> str | None:
+    """The person an "About <Name>" label names ("Über Moritz Bachmann", "Sobre Carlos Nadalim"):
+    two to four capitalised words; a one-word name is a company's ("About Logitech")."""
+    m = _ABOUT_NAME.fullmatch(text)
+    return m["name"] if m else None
+
+
+def _bylined(view: View, name: str, *, skip: int) -> bool:
+    """The page prints `name` as a byline: alone on a line, after "By" (or its translations), or
+    before a date ("Carlos Nadalim 27/09/2018 …"); block `skip` (the label itself) aside."""
+    alone = fold(name)
+    pattern = re.compile(rf"(?:{_BYLINE_LEAD})?{re.escape(name)}(?:(?:\s+[^\W\d]+){{0,3}}\s*[,|·•–—-]?\s*\d.*)?")
+    return any(
+        i != skip and view.words[i] <= 12 and (view.keys[i] == alone or pattern.fullmatch(view.texts[i]) is not None)
+        for i in range(len(view))
+    )
+
+
+def _author_box(view: View, i: int, *, max_words: int = 150, max_paragraphs: int = 2) -> str | None:
+    """Why block `i` reads as the bio in an author box, or None: one of the `max_paragraphs`
+    paragraphs under an "About <Name>" label, the first naming the person, whom the page's byline
+    names too ("Über Moritz Bachmann" over "Als Inbound Sales Manager bildet Moritz Bachmann …"); or
+    a paragraph that names the byline's author in its first words and calls them a writer
+    ("Pulitzer Prize-winning journalist Michael Hiltzik writes a daily blog …").
+
+    Must not take a company's "About Logitech" section (a one-word name, or a name no byline
+    gives), nor a paragraph that merely quotes the author."""
+    if view.words[i] > max_words:
+        return None
+    j: int | None = i
+    paragraphs = 0
+    while j is not None and paragraphs < max_paragraphs:
+        name = _about_name(view.texts[j]) if j != i else None
+        if name is not None:
+            first = next((k for k in range(j + 1, i + 1) if view.alive(k)), i)
+            surname = name.split()[-1]
+            if surname in view.texts[first] and _bylined(view, name, skip=j):
+                return "author box"
+            return None
+        if view.words[j] > max_words:
+            return None
+        paragraphs += 1
+        j = view.prev_alive(j)
+    opening = " ".join(view.texts[i].split()[:8])
+    if not _BIO_WORD.search(view.texts[i]) or _QUOTED.search(view.texts[i]) or _CONTRIBUTED.search(view.texts[i]):
+        return None
+    for name in _capitalised_runs(opening):
+        if _bylined(view, name, skip=i):
+            return "author bio"
+    return None
+
+
+# "X contributed to this report" credits a reporter; it is no bio
+_CONTRIBUTED = re.compile(r"\bcontribut\w*\s+(?:to|reporting)\b", re.IGNORECASE)
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2}")
+
+
+def _capitalised_runs(text: str) -> list[str]:
+    return _CAPITALISED_RUN.findall(text)
+
+
 def trailing_boilerplate(
-    view: View, *, region: Region | None = None, max_words: int = 60, label_words: int = 5
+    view: View, *, region: Region | None = None, max_words: int = 60, max_bio_words: int = 150, label_words: int = 5
 ) -> Iterator[tuple[int, str]]:
     """What a page prints between the article's last paragraph and the end of the region it shares a
     run of text with: newsletter boxes ("Get breaking news delivered to your inbox", "Thanks for
-    signing up!"), calls to share, follow, comment or donate addressed to the reader, and the author
-    bio ("Jane Doe is a freelance writer based in Toronto."), with the short labels among them.
+    signing up!"), a newsletter's pitch ("Get breaking news alerts and special reports."), calls to
+    share, follow, comment or donate addressed to the reader, and the author bio ("Jane Doe is a
+    freelance writer based in Toronto.", up to `max_bio_words`; an author box, see `_author_box`),
+    with the short labels among them.
 
     Walks back from the end of the region while blocks are such calls (at most `max_words` words,
     naming an action and addressing the reader) or short labels; stops at the first other block.
     Must not catch the article's own last paragraph, even when it mentions a newsletter or quotes
     someone asking readers to sign up: a block needs the action words and, past 12 words, the
     reader address; a quote or a reported "said" keeps it; the walk never passes an ordinary
-    paragraph. Idea: boilerplate filters' lists of
+    paragraph, nor a company's "About" section. Idea: boilerplate filters' lists of
     reader-facing phrases (as in C4's and datatrove's line filters), applied only at the edge.
     """
     if region is None:
@@ -249,7 +325,10 @@ def trailing_boilerplate(
     i = region.end
     while i >= region.start:
         if view.alive(i) and i not in view.doc.protected:
-            why = reader_call(view.texts[i]) if view.words[i] <= max_words else None
+            why = reader_call(view.texts[i]) if view.words[i] <= max_bio_words else None
+            if why is not None and why != "author bio" and view.words[i] > max_words:
+                why = None
+            why = why or _author_box(view, i, max_words=max_bio_words)
             if why is not None:
                 calls += 1
                 found.append((i, why))

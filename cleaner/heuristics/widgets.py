@@ -175,8 +175,9 @@ def page_tools(
 
 
 def _in_prose(view: View, i: int, region: Region) -> bool:
-    """Both live neighbours inside the region are prose paragraphs: the block is part of the
-    article's flow, not a box beside it."""
+    """Both live neighbours inside the region are prose paragraphs and not calls themselves (a
+    newsletter's title over its pitch is one box): the block is part of the article's flow, not a
+    box beside it."""
     before, after = view.prev_alive(i), i + 1
     while after <= region.end and not view.alive(after):
         after += 1
@@ -186,6 +187,8 @@ def _in_prose(view: View, i: int, region: Region) -> bool:
         and view.prose[before]
         and after <= region.end
         and view.prose[after]
+        and reader_call(view.texts[before]) is None
+        and reader_call(view.texts[after]) is None
     )
 
 
