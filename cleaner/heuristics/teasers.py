@@ -161,13 +161,15 @@ def teaser_list(
     max_headline_words: int = 20,
     min_summary_words: int = 6,
     max_summary_words: int = 60,
+    max_named_summary_words: int = 120,
     min_words_before: int = 80,
     min_title_units: int = 5,
 ) -> Iterator[tuple[int, str]]:
     """A list of other stories inside the article region, after the article: three or more units
     of a headline, an optional author name, and a one-paragraph summary ("Joker killed at the box
-    office." under "What made Joker so popular?" and "Madeline Fry"), plus the short label just
-    before the list ("Links We Like").
+    office." under "What made Joker so popular?" and "Madeline Fry"; up to `max_summary_words`,
+    or `max_named_summary_words` under a name: an opinion page prints a column's opening
+    paragraph), plus the short label just before the list ("Links We Like").
 
     Must not catch an article whose subheadings each open one paragraph: the units must carry
     author names (at least two of them), or summaries that stop open ("… More", "…") in at least
@@ -191,10 +193,9 @@ def teaser_list(
             s_at = k + 2 if name is not None else k + 1
             if s_at < len(live):
                 s = live[s_at]
-                if (
-                    max(min_summary_words, view.words[h]) <= view.words[s] <= max_summary_words
-                    and not view.texts[s][:1].islower()
-                ):
+                longest = max_named_summary_words if name is not None else max_summary_words
+                fits = max(min_summary_words, view.words[h]) <= view.words[s] <= longest
+                if fits and not view.texts[s][:1].islower():
                     unit = (h, name, s)
         if unit is not None:
             units.append(unit)
