@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from cleaner.heuristics.markup import article_continues, article_line, article_span, content_list_item
 from cleaner.heuristics.view import _MONTHS, _WORD, View, _per_text, per_view, text_flag
 from cleaner.urls import url_path
+from cleaner.words import FUNCTION_WORDS
 
 _END_MARKER = re.compile(
     r"^(?:[#>»›▶■●•+-]\s*)?[\[(]?\s*(?:"
@@ -320,6 +321,7 @@ class Region:
     cut: int | None = None  # the end marker, when one closed the article
     title: int | None = None
     lists: frozenset[int] = frozenset()  # items of lists the article holds (`list_items`)
+    boxes: frozenset[int] = frozenset()  # labels and headlines of boxes inside the article (`_boxes_inside`)
 
 
 def find_region(
@@ -375,7 +377,42 @@ def find_region(
         words_before += prose[i - start]
     while region.end > region.start and not view.alive(region.end):
         region.end -= 1
+    region.boxes = _boxes_inside(view, region, window=box_window)
     return region
+
+
+def _runs_on(text: str) -> bool:
+    """The line introduces what follows (a colon) or stops on a function word mid-sentence."""
+    last = text.rsplit(None, 1)[-1]
+    return text.endswith(":") or (last.islower() and last in FUNCTION_WORDS)
+
+
+def _boxes_inside(
+    view: View, region: Region, *, window: int, max_words: int = 25, min_words_before: int = 40
+) -> frozenset[int]:
+    """The blocks of each box inside the article (`_box_inside`) once `min_words_before` words of
+    it came: the section label and the short blocks under it, up to the paragraph where the
+    article goes on ("Don't miss" over three headlines).
+
+    Must not take the article's text: the box stops at the first paragraph (of any length), line of
+    wrapped prose, line ending in a colon (an introduction) or in a function word (a sentence
+    running on: "Brown's basket gave WSU a"), and items of a list the article holds are no box's."""
+    found: set[int] = set()
+    words_before = 0
+    for i in range(region.start, region.end + 1):
+        if view.alive(i) and _texty(view, i):
+            words_before += view.words[i]
+        if view.words[i] > 8 or words_before < min_words_before or not _END_MARKER.match(view.texts[i]):
+            continue
+        if not _box_inside(view, i, region.end, window=window, max_words=max_words):
+            continue
+        box = [i]
+        for j in range(i + 1, region.end + 1):
+            if view.keys[j] and (view.prose[j] or view.wrapped[j] or _runs_on(view.texts[j])):
+                break
+            box.append(j)
+        found.update(j for j in box if j not in region.lists and j not in view.doc.protected)
+    return frozenset(found)
 
 
 _COMMENT_WORD = re.compile(r"comment|repl|respon|discussion|conversation", re.IGNORECASE)
@@ -483,7 +520,8 @@ def outside_article(view: View, *, region: Region | None = None) -> Iterator[tup
 
 def link_list(view: View, *, region: Region | None = None, min_run: int = 3, max_words: int = 10):
     """Runs of short unpunctuated blocks inside the article region (an embedded "related" box,
-    a tag list, share buttons): `min_run` or more in a row go.
+    a tag list, share buttons): `min_run` or more in a row go; and a box under a section label
+    inside the article (`Region.boxes`: "Don't miss" over headlines of any length), whatever its size.
 
     Must not catch a lone subheading between paragraphs, a short quoted line that ends in
     punctuation, a line of hard-wrapped prose (a sentence running on into the next line), nor the
@@ -498,11 +536,16 @@ def link_list(view: View, *, region: Region | None = None, min_run: int = 3, max
     def flush() -> Iterator[tuple[int, str]]:
         if len(run) >= min_run:
             for j in run:
-                yield j, f"{len(run)} short blocks in a row inside the article"
+                if j not in region.boxes:
+                    yield j, f"{len(run)} short blocks in a row inside the article"
         run.clear()
 
     for i in range(region.start, region.end + 1):
         if not view.alive(i):
+            continue
+        if i in region.boxes:
+            run.append(i)
+            yield i, "box of other stories inside the article"
             continue
         if (
             view.words[i] <= max_words
