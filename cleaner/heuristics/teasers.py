@@ -20,7 +20,8 @@ _GLUE = re.compile(r"(?<=[a-z0-9?!’'\")])(?=[A-Z](?:[a-z]| ))")
 def _glued_split(text: str) -> int:
     """Where a headline runs into its summary with no space between ("… Student-AthleteA 24-year-old
     woman …"), or 0: the part before is a short headline-case phrase (three quarters of its words
-    capitalised) ending in a whole word, the part after reads as a sentence."""
+    capitalised, with no full stop inside; a semicolon may join two clauses, "Ford Recalls F-150s;
+    Loose Cable …") ending in a whole word, the part after reads as a sentence."""
     # cheap test first: a headline-case phrase has at most one lower-case word among its first three
     opening = [w for w in text.split(None, 6)[:6] if w[:1].isalpha()][:3]
     if sum(w[0].islower() for w in opening) > 1:
@@ -28,7 +29,7 @@ def _glued_split(text: str) -> int:
     for m in _GLUE.finditer(text, 0, 200):
         head, rest = text[: m.start()], text[m.start() :]
         head_words = head.split()
-        if not 3 <= len(head_words) <= 20 or re.search(r"[.;]\s", head):
+        if not 3 <= len(head_words) <= 20 or re.search(r"\.\s", head):
             continue
         # a camel-case name (WeWork, MacBook, McCarthy) splits after a short capitalised prefix
         left = head_words[-1].split("-")[-1]
