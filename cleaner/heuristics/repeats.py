@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from cleaner.heuristics.markup import content_list_item
@@ -33,7 +34,8 @@ def title_repeat(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]
 def repeated_block(view: View, *, min_chars: int = 2) -> Iterator[tuple[int, str]]:
     """A block repeated within the page (a sidebar story listed twice, a label printed in
     two menus): copies after the first occurrence go; the first stays for the other heuristics
-    to judge.
+    to judge. So does a copy cut short with a "... more" toggle just after the whole text (an
+    expandable caption printed twice).
 
     Must not catch short punctuation-only separators ("***"): folded text must be non-empty, nor
     an item of a list or table inside the article (a meal plan repeats on purpose), nor a line
@@ -48,3 +50,20 @@ def repeated_block(view: View, *, min_chars: int = 2) -> Iterator[tuple[int, str
                 yield i, f"repeats block {seen[key]}"
         else:
             seen[key] = i
+            if i and view.alive(i) and _toggled_copy(view.texts[i - 1], view.texts[i]):
+                yield i, f"shortened copy of block {i - 1} (a more/less toggle)"
+
+
+_MORE = re.compile(r"\s*(?:\.\.\.|…)\s*(?:more|read more|show more)\s*$", re.IGNORECASE)
+_LESS = re.compile(r"\s+(?:less|show less)\s*$", re.IGNORECASE)
+
+
+def _toggled_copy(before: str, text: str, *, min_chars: int = 40) -> bool:
+    """`text` is `before` cut short with a "... more" toggle: a caption or summary printed twice,
+    whole (with its "less" toggle) and shortened."""
+    more = _MORE.search(text) if text[-4:].lower() == "more" else None
+    if more is None:
+        return False
+    head = text[: more.start()].rstrip()
+    whole = _LESS.sub("", before)
+    return len(head) >= min_chars and len(head) < len(whole) and whole.startswith(head)
