@@ -478,7 +478,8 @@ def _slug_words(url: str | None) -> set[str]:
 
 def find_title(view: View, region: Region, *, window: int = 12, max_words: int = 30) -> int | None:
     """The headline: among the live short blocks just before the region (up to `window` of
-    them), the one that best matches the URL's slug, else the longest with at least 3 words."""
+    them), the one that best matches the URL's slug, else the longest with at least 3 words; never
+    a section label or a call to the reader ("Snopes needs your help! Learn more.")."""
     slug = _slug_words(view.doc.url)
     best, best_score = None, 0.0
     seen = 0
@@ -487,7 +488,7 @@ def find_title(view: View, region: Region, *, window: int = 12, max_words: int =
         if view.alive(i):
             seen += 1
             w = view.words[i]
-            if 2 <= w <= max_words and not _END_MARKER.match(view.texts[i]):
+            if 2 <= w <= max_words and not _END_MARKER.match(view.texts[i]) and reader_call(view.texts[i]) is None:
                 overlap = len(slug & set(_WORD.findall(view.texts[i].lower()))) if slug else 0
                 score = overlap * 10.0 + min(w, 15) - seen * 0.5
                 if (w >= 3 or overlap >= 2) and score > best_score:
