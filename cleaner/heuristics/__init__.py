@@ -47,7 +47,16 @@ from cleaner.heuristics.region import find_region, find_title, link_list, outsid
 from cleaner.heuristics.repeats import repeated_block, title_repeat
 from cleaner.heuristics.teasers import glued_teaser, teaser, teaser_list, trailing_boilerplate
 from cleaner.heuristics.view import Heuristic, View, fold
-from cleaner.heuristics.widgets import breadcrumb, byline_widget, caption, credit, link_label, page_tools, widget
+from cleaner.heuristics.widgets import (
+    breadcrumb,
+    byline_widget,
+    caption,
+    credit,
+    furniture,
+    link_label,
+    page_tools,
+    widget,
+)
 
 _STAGE_NAMES = frozenset({"language", "repeats"})
 _CLAUSE_END = re.compile(r": |\. ")
@@ -118,7 +127,7 @@ def find_removals(doc: Document, *, disabled: set[str] | frozenset[str] = frozen
             take(name, function(view))
     region = find_region(view)
     if region is not None:
-        region.title = find_title(view, region)
+        region.title = find_title(view, region, furniture=furniture)
     doc.headline = None if region is None else region.title
     for name, function in REGION_HEURISTICS.items():
         if name not in disabled:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from cleaner.heuristics.markup import article_continues, article_line, article_span, content_list_item
@@ -476,10 +476,14 @@ def _slug_words(url: str | None) -> set[str]:
     return {w for w in re.findall(r"[a-z]{3,}", path.lower()) if w not in {"html", "htm", "php", "aspx", "www"}}
 
 
-def find_title(view: View, region: Region, *, window: int = 12, max_words: int = 30) -> int | None:
+def find_title(
+    view: View, region: Region, *, window: int = 12, max_words: int = 30, furniture: Callable[[str], bool] | None = None
+) -> int | None:
     """The headline: among the live short blocks just before the region (up to `window` of
     them), the one that best matches the URL's slug, else the longest with at least 3 words; never
-    a section label or a call to the reader ("Snopes needs your help! Learn more.")."""
+    a section label, a call to the reader ("Snopes needs your help! Learn more.") or what
+    `furniture` says is page furniture (a tool bar, a byline: `widgets.furniture`, which the driver
+    passes)."""
     slug = _slug_words(view.doc.url)
     best, best_score = None, 0.0
     seen = 0
@@ -488,7 +492,13 @@ def find_title(view: View, region: Region, *, window: int = 12, max_words: int =
         if view.alive(i):
             seen += 1
             w = view.words[i]
-            if 2 <= w <= max_words and not _END_MARKER.match(view.texts[i]) and reader_call(view.texts[i]) is None:
+            text = view.texts[i]
+            if (
+                2 <= w <= max_words
+                and not _END_MARKER.match(text)
+                and reader_call(text) is None
+                and (furniture is None or not furniture(text))
+            ):
                 overlap = len(slug & set(_WORD.findall(view.texts[i].lower()))) if slug else 0
                 score = overlap * 10.0 + min(w, 15) - seen * 0.5
                 if (w >= 3 or overlap >= 2) and score > best_score:

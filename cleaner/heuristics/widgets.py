@@ -466,8 +466,19 @@ def _headline_like(text: str) -> bool:
         _NOT_HEADLINE.search(text)
         or text.endswith((".", ":", ",", "…"))
         or reader_call(text) is not None
-        or _BYLINE_PREFIX.match(text)
+        or furniture(text)
+    )
+
+
+def furniture(text: str) -> bool:
+    """The block reads as page furniture, whatever its punctuation: a byline, a date stamp, a tool
+    bar or a link label ("By Jane Doe", "Updated 10:32 am", "Print This Article | Single Page")."""
+    return (
+        bool(_BYLINE_PREFIX.match(text) or _MENU_OR_CODE.search(text))
         or _is_stamp(text)
         or _tool_kind(text) is not None
         or _is_link_label(text)
     )
+
+
+_MENU_OR_CODE = re.compile(r"\s[|·•>»]\s|[{};=<]")
