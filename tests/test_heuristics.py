@@ -140,6 +140,30 @@ def test_features_are_shared_per_text():
     assert features("Some block text") is features("Some block text")
 
 
+def _after_a_menu(opening: str, headline: str) -> tuple[list[str], dict[str, str]]:
+    """A page whose article follows a masthead line and 30 menu items a pack removed."""
+    menu = [f"Menu item {n}" for n in range(30)]
+    lines = [opening, *menu, headline, P1, P2, P3]
+    doc = Document.from_text("\n".join(lines), id="t", source="t")
+    doc.add([doc.remove_block(i, "rule:test/menu") for i in range(1, 31)])
+    removals = heuristics.find_removals(doc, disabled=set())
+    doc.add(removals)
+    return [doc.blocks[i].text for i in doc.kept_indexes()], {r.text: r.reason for r in removals}
+
+
+def test_a_long_removed_menu_parts_the_article_from_a_masthead_line():
+    """The region starts after 12 or more removed blocks in a row when only a little prose (a
+    masthead's promo) came before them, and the headline is not looked for past twice as many."""
+    promo = "Complete D.C. Coverage * Weekly Video with Editor Picks * More. The Magazine, Digital Edition."
+    kept, reasons = _after_a_menu(promo, "Why the talks will fail")
+    assert kept == ["Why the talks will fail", P1, P2, P3]
+    assert reasons[promo] == "heuristic:outside-article"
+    # must not: an opening of 40 words or more before the menu stays the article's
+    opening = P4 + " " + P4
+    kept, _ = _after_a_menu(opening, "Why the talks will fail")
+    assert opening in kept and P1 in kept
+
+
 def test_comment_meta_lines():
     for line in ("Reply", "Rating: 36 Votes", "Posted By: jo | January 07 2008 at 03:06 PM", "2 days ago at 07:52 am"):
         assert is_comment_meta(line), line

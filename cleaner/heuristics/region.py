@@ -353,6 +353,7 @@ def find_region(
         if end < start or total < min_words:
             return None
         start = _start_before_box(view, start, scores, window=box_window + 4)
+        start = _start_after_gap(view, start, end)
     prose = [view.words[i] if view.alive(i) and _texty(view, i) else 0 for i in range(start, end + 1)]
     total_prose, words_before = sum(prose), 0
     region = Region(start, end, lists=lists)
@@ -471,26 +472,61 @@ def _start_before_box(
     return first + 1 if words >= min_prose else start
 
 
+_MIN_GAP = 12  # removed blocks in a row that part the article from what came before it
+
+
+def _start_after_gap(view: View, start: int, end: int, *, min_gap: int = _MIN_GAP, max_words: int = 40) -> int:
+    """Where the article starts when the densest run opens with a little prose (under `max_words`
+    words: a masthead's promo, a legal note) and then `min_gap` blocks or more that are all removed
+    already (menus the packs and pattern heuristics took, which count as nothing in the run): just
+    after that gap. `start` otherwise.
+
+    Must not cut the article's opening off when the gap is a gallery inside it: the prose before
+    the gap must be short, and shorter than the prose after it."""
+    words, gap = 0, 0
+    for i in range(start, end + 1):
+        if not view.alive(i) or not view.keys[i]:
+            gap += 1
+            continue
+        if gap >= min_gap:
+            after = sum(view.words[j] for j in range(i, end + 1) if view.alive(j) and _texty(view, j))
+            return i if words < max_words and words < after else start
+        gap = 0
+        if _texty(view, i):
+            words += view.words[i]
+            if words >= max_words:
+                return start
+    return start
+
+
 def _slug_words(url: str | None) -> set[str]:
     path = url_path(url)
     return {w for w in re.findall(r"[a-z]{3,}", path.lower()) if w not in {"html", "htm", "php", "aspx", "www"}}
 
 
 def find_title(
-    view: View, region: Region, *, window: int = 12, max_words: int = 30, furniture: Callable[[str], bool] | None = None
+    view: View,
+    region: Region,
+    *,
+    window: int = 12,
+    min_gap: int = 2 * _MIN_GAP,
+    max_words: int = 30,
+    furniture: Callable[[str], bool] | None = None,
 ) -> int | None:
     """The headline: among the live short blocks just before the region (up to `window` of
-    them), the one that best matches the URL's slug, else the longest with at least 3 words; never
+    them, and not past `min_gap` removed blocks in a row: a menu the heuristics took), the one that
+    best matches the URL's slug, else the longest with at least 3 words; never
     a section label, a call to the reader ("Snopes needs your help! Learn more.") or what
     `furniture` says is page furniture (a tool bar, a byline: `widgets.furniture`, which the driver
     passes)."""
     slug = _slug_words(view.doc.url)
     best, best_score = None, 0.0
-    seen = 0
+    seen = gap = 0
     i = region.start - 1
-    while i >= 0 and seen < window:
+    while i >= 0 and seen < window and gap < min_gap:
+        gap += 1
         if view.alive(i):
-            seen += 1
+            seen, gap = seen + 1, 0
             w = view.words[i]
             text = view.texts[i]
             if (
