@@ -106,18 +106,33 @@ _LINK_WORDS = re.compile(
 )
 
 
-def link_label(view: View, *, max_words: int = 5) -> Iterator[tuple[int, str]]:
+def link_label(view: View, *, max_words: int = 5, max_related_words: int = 25) -> Iterator[tuple[int, str]]:
     """Link labels and calls to action standing alone: "Read More", "Continue reading »",
-    "See all stories", "Back to top", "Next article".
+    "See all stories", "Back to top", "Next article"; and links to a related story printed inside
+    the article ("Related: SpaceX's Starship in Pictures", "READ MORE: …", "Also on rt.com …").
 
     Must not catch a short sentence ("Read the report.") or a subheading: the block must be
-    short, start with a navigation verb and name a link target word (more, story, page, …).
+    short, start with a navigation verb and name a link target word (more, story, page, …); a
+    related link opens with its label and a colon, and is at most `max_related_words` words.
     """
     for i in view.flagged(_LINK_LABEL_LINE, max_words=max_words):
         w = view.words[i]
         if w == 0 or w > max_words or (view.terminal[i] and not view.texts[i].endswith("...")):
             continue
         yield i, "link label"
+    for i in view.flagged(_RELATED_LINE, max_words=max_related_words):
+        if view.words[i] <= max_related_words:
+            yield i, "link to a related story"
+
+
+# a link to another story printed inside the article: "Related: …", "READ MORE: …", "Also on rt.com …"
+_RELATED_LINK = re.compile(
+    r"(?:related(?:\s+(?:stories|story|articles?|content|coverage|links?))?|read\s+(?:more|also|next)|see\s+also|also\s+(?:read|see)"
+    r"|more|on\s+[\w-]+\.(?:com|org|net|co\.uk))\s*:\s*\S"
+    r"|also\s+on\s+[\w-]+\.(?:com|org|net|co\.uk)\s+\S",
+    re.IGNORECASE,
+)
+_RELATED_LINE = text_flag(lambda f: _RELATED_LINK.match(f.text) is not None, max_words=25)
 
 
 @_per_text
@@ -246,7 +261,8 @@ _CREDIT_LINE = text_flag(lambda f: _credit_kind(f.text) is not None, max_words=2
 
 _CAPTION = re.compile(
     r"^[(\[]?\s*(?:file\s+)?(?:photos?|images?|pictures?|pic|foto|video|graphic|illustration|"
-    r"photograph|photo credit|image credit|image source|caption)\s*(?::|/|\||by\b|credit\b|courtesy\b)",
+    r"photograph|photo credit|image credit|image source|caption|slides?)\s*(?::|/|\||by\b|credit\b|courtesy\b"
+    r"|\d+\s*(?:of|/)\s*\d+\s*[)\]]?$)",
     re.IGNORECASE,
 )
 
@@ -255,7 +271,7 @@ _CAPTION_LINE = text_flag(lambda f: _CAPTION.match(f.text) is not None, max_word
 
 def caption(view: View, *, max_words: int = 60) -> Iterator[tuple[int, str]]:
     """Marked captions and photo credits: "Photo: AFP", "photo: Mongolians gathered …",
-    "Image by …", "File photo: …".
+    "Image by …", "File photo: …", and a gallery's counters ("Image 2 of 5").
 
     Must not catch prose that mentions a photo ("Photos of the event spread online."): the
     block must open with the marker and a colon, slash or "by".
