@@ -25,7 +25,7 @@ _ASCII_DIGIT = re.compile(r"[0-9]")
 _DATEISH = re.compile(rf"\d|\b(?:{_MONTHS}|{_DAYS}|today|yesterday)\b", re.IGNORECASE)
 
 
-def widget(view: View, *, max_words: int = 12) -> Iterator[tuple[int, str]]:
+def widget(view: View, *, max_words: int = 16) -> Iterator[tuple[int, str]]:
     """Date, time, weather and "updated" stamps standing alone: "21.6 C", "Monday, September 25,
     2023", "Updated 10:32 am EST", "3 hours ago".
 
@@ -47,7 +47,7 @@ def _is_stamp(text: str) -> bool:
     return all(_stamp_token(t[0].strip("()[]")) for t in tokens) and bool(_DATEISH.search(text))
 
 
-_STAMP = text_flag(lambda f: _is_stamp(f.text), max_words=12)
+_STAMP = text_flag(lambda f: _is_stamp(f.text), max_words=16)
 
 
 def _stamp_token(token: str) -> bool:
