@@ -266,15 +266,27 @@ _CAPTION = re.compile(
     re.IGNORECASE,
 )
 
-_CAPTION_LINE = text_flag(lambda f: _CAPTION.match(f.text) is not None, max_words=60)
+# a caption that ends in its photo credit: "… in size (Image: GETTY )", "… (AP Photo/Alan Diaz, File)",
+# "… La Paz, Bolivia, November 19, 2019. © Reuters / David Mercado"
+_CREDITED = re.compile(
+    r"(?:\((?:image|photo|picture|pic|credit|foto)s?\s*:[^()]*\)"
+    r"|\([^()]*\b(?:AP|AFP|EPA|Reuters|Getty|PA)\b[^()]*\b(?:photo|images?|pictures?)\b[^()]*\)"
+    r"|©\s*(?:AP|AFP|EPA|Reuters|Getty Images|PA)\s*/\s*[A-Z][\w.'’ -]*)\s*$",
+    re.IGNORECASE,
+)
+_CAPTION_LINE = text_flag(
+    lambda f: _CAPTION.match(f.text) is not None or _CREDITED.search(f.text) is not None, max_words=60
+)
 
 
 def caption(view: View, *, max_words: int = 60) -> Iterator[tuple[int, str]]:
     """Marked captions and photo credits: "Photo: AFP", "photo: Mongolians gathered …",
-    "Image by …", "File photo: …", and a gallery's counters ("Image 2 of 5").
+    "Image by …", "File photo: …", a gallery's counters ("Image 2 of 5"), and captions that end
+    in their credit ("… in size (Image: GETTY )", "… (AP Photo/Alan Diaz, File)").
 
     Must not catch prose that mentions a photo ("Photos of the event spread online."): the
-    block must open with the marker and a colon, slash or "by".
+    block must open with the marker and a colon, slash or "by", or end with a credit in
+    brackets (an agency and the word photo or image) or after "©".
     """
     for i in view.flagged(_CAPTION_LINE, max_words=max_words):
         if view.words[i] <= max_words:
