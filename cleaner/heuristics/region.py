@@ -91,6 +91,23 @@ def _comment_meta_after(view: View, i: int, *, window: int) -> int:
 _SENTENCE_BREAK = re.compile(r"[.!?…][\"'”’»)\]]*\s+[\"'“‘«(\[]?[^\W\d_a-z]")
 
 
+# a pagination marker after the paragraph's last sentence: "… on the Internet. Continued..."
+_CONTINUED = re.compile(
+    r"[.!?\"”’)]\s+(?:continued|\(continued\)|continued on (?:the )?(?:next )?page(?:\s+\d+)?)"
+    r"\s*(?:\.\.\.|…|»|>+)?\s*$",
+    re.IGNORECASE,
+)
+
+
+@_per_text
+def _continued(text: str) -> bool:
+    """A paragraph that a pagination marker ends ("… denied the claims. Continued...")."""
+    return text.endswith(_CONTINUED_ENDS) and _CONTINUED.search(text) is not None
+
+
+_CONTINUED_ENDS = ("...", "…", "»", ">", ")", "d", "D", *"0123456789")
+
+
 @_per_text
 def _runs_of_sentences(text: str) -> bool:
     """Several sentences in one block (two breaks between them at least), whatever its language
@@ -270,9 +287,15 @@ def _previous_text(view: View, i: int) -> int | None:
     return j if j >= 0 else None
 
 
-def _texty(view: View, i: int, *, long_words: int = 25) -> bool:
-    """Prose as the region counts it: a sentence-like paragraph, or a long block of several sentences."""
-    return view.prose[i] or (view.words[i] >= long_words and _runs_of_sentences(view.texts[i]))
+def _texty(view: View, i: int, *, long_words: int = 25, min_words: int = 8) -> bool:
+    """Prose as the region counts it: a sentence-like paragraph, a long block of several sentences,
+    or a paragraph a pagination marker ends (page one of a multi-page article)."""
+    w = view.words[i]
+    return (
+        view.prose[i]
+        or (w >= long_words and _runs_of_sentences(view.texts[i]))
+        or (w >= min_words and _continued(view.texts[i]))
+    )
 
 
 def _scores(view: View, *, short_penalty: float, lists: frozenset[int] = frozenset()) -> list[float]:
@@ -289,7 +312,7 @@ def _scores(view: View, *, short_penalty: float, lists: frozenset[int] = frozens
             # neutral: removed blocks so that cleaning clean text finds the same region (idempotence),
             # blank-looking ones because a reader sees nothing there
             scores.append(0.0)
-        elif prose or (w >= 25 and _runs_of_sentences(texts[i])):  # `_texty`, inlined
+        elif prose or (w >= 25 and _runs_of_sentences(texts[i])) or (w >= 8 and _continued(texts[i])):  # `_texty`
             scores.append(float(w))
         elif i in lists:
             scores.append(1.0)
