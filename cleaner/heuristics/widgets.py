@@ -274,15 +274,21 @@ _CREDITED = re.compile(
     r"|©\s*(?:AP|AFP|EPA|Reuters|Getty Images|PA)\s*/\s*[A-Z][\w.'’ -]*)\s*$",
     re.IGNORECASE,
 )
+# a gallery's counter glued to its caption: "1of4Grass Valley's Dionicio Torres looks at …"
+_COUNTED = re.compile(r"\d{1,3}\s*of\s*\d{1,3}(?=[A-Z])")
 _CAPTION_LINE = text_flag(
-    lambda f: _CAPTION.match(f.text) is not None or _CREDITED.search(f.text) is not None, max_words=60
+    lambda f: (
+        _CAPTION.match(f.text) is not None or _CREDITED.search(f.text) is not None or _COUNTED.match(f.text) is not None
+    ),
+    max_words=60,
 )
 
 
 def caption(view: View, *, max_words: int = 60) -> Iterator[tuple[int, str]]:
     """Marked captions and photo credits: "Photo: AFP", "photo: Mongolians gathered …",
-    "Image by …", "File photo: …", a gallery's counters ("Image 2 of 5"), and captions that end
-    in their credit ("… in size (Image: GETTY )", "… (AP Photo/Alan Diaz, File)").
+    "Image by …", "File photo: …", a gallery's counters ("Image 2 of 5", or glued to the caption:
+    "1of4A shopper looks at …"), and captions that end in their credit ("… in size (Image:
+    GETTY )", "… (AP Photo/Alan Diaz, File)").
 
     Must not catch prose that mentions a photo ("Photos of the event spread online."): the
     block must open with the marker and a colon, slash or "by", or end with a credit in
