@@ -33,7 +33,8 @@ _END_MARKER = re.compile(
     r"|(?:\d+\s+)?(?:comments?|responses?|replies)|leave a (?:reply|comment)|post a comment|add (?:a|your) comment"
     r"|join the (?:conversation|discussion)|discussion|around the web|from the web"
     r"|sponsored(?:\s+\w+)?|promoted(?:\s+\w+)?"
-    r"|(?:share|tags?|topics?|filed under|categories)\s*:?|about the author|other (?:news|stories)"
+    r"|(?:share|tags?|topics?|filed under|categories)\s*:?|about the author"
+    r"|other\s+(?:recent\s+)?(?:news|stories|articles)|have your say(?:\s+about this (?:article|story))?"
     r"|what to read next|elsewhere(?:\s+on\s+\S+)?|in (?:other|case you missed)(?:\s+\w+){0,2}"
     r"|(?:top|most|best)\s+(?:rated|recent|liked|popular)\s+comments|(?:show|view|load|read|see)\s+(?:all\s+)?"
     r"(?:\d+\s+)?comments|comments?\s*\(\d+\)|no comments(?:\s+yet)?(?:\s+\w+){0,4}"
@@ -48,7 +49,7 @@ _END_MARKER = re.compile(
     r"|(?:artigos|posts|notícias|matérias)\s+relacionad[oa]s|comentários?"
     r"|(?:ti\s+)?potrebbe(?:ro)?\s+(?:anche\s+)?interessare|articoli correlati|commenti"
     r"|gerelateerde artikelen|reacties"
-    r")\s*[\])]?\s*[:>»›]*\s*$",
+    r")(?:\.\.\.|…)?\s*[\])]?\s*[:>»›]*\s*$",
     re.IGNORECASE,
 )
 
