@@ -131,7 +131,8 @@ _CALL = re.compile(
     r"|submit (?:a|your) (?:story|tip|photos?|video)|post (?:a|your) comments?|news tips?|contact us|support (?:us|our)"
     r"|thanks? (?:you )?for (?:signing|subscribing|reading|visiting)|click here|learn more"
     r"|read more|sign in|log in|register|download (?:our|the) app|get (?:our|the) app|news (?:e-?mails|alerts)"
-    r"|no,? thanks)\b",
+    r"|no,? thanks|to read (?:this|the) (?:full )?(?:article|story) in full"
+    r"|you must (?:be )?(?:registered|logged in|signed in)|(?:premium|registered|subscriber) (?:article|content)\s*!)",
     re.IGNORECASE,
 )
 # a newsletter's pitch: an imperative offer of news, whoever it addresses ("Get breaking news alerts

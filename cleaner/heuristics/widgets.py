@@ -109,7 +109,8 @@ _LINK_WORDS = re.compile(
 def link_label(view: View, *, max_words: int = 5, max_related_words: int = 25) -> Iterator[tuple[int, str]]:
     """Link labels and calls to action standing alone: "Read More", "Continue reading »",
     "See all stories", "Back to top", "Next article"; and links to a related story printed inside
-    the article ("Related: SpaceX's Starship in Pictures", "READ MORE: …", "Also on rt.com …").
+    the article ("Related: SpaceX's Starship in Pictures", "READ MORE: …", "Also on rt.com …",
+    "Next story: …").
 
     Must not catch a short sentence ("Read the report.") or a subheading: the block must be
     short, start with a navigation verb and name a link target word (more, story, page, …); a
@@ -128,6 +129,7 @@ def link_label(view: View, *, max_words: int = 5, max_related_words: int = 25) -
 # a link to another story printed inside the article: "Related: …", "READ MORE: …", "Also on rt.com …"
 _RELATED_LINK = re.compile(
     r"(?:related(?:\s+(?:stories|story|articles?|content|coverage|links?))?|read\s+(?:more|also|next)|see\s+also|also\s+(?:read|see)"
+    r"|(?:previous|next|prev|older|newer)\s+(?:story|article|post|item)"
     r"|more|on\s+[\w-]+\.(?:com|org|net|co\.uk))\s*:\s*\S"
     r"|also\s+on\s+[\w-]+\.(?:com|org|net|co\.uk)\s+\S",
     re.IGNORECASE,
