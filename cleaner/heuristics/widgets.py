@@ -153,7 +153,7 @@ def page_tools(
     *,
     region: Region | None = None,
     max_words: int = 10,
-    max_click_words: int = 15,
+    max_click_words: int = 30,
     max_call_words: int = 60,
 ) -> Iterator[tuple[int, str]]:
     """Article tool bars and link prompts: "Print This Article | Single Page", "| Reprints | Single
@@ -166,7 +166,7 @@ def page_tools(
 
     Must not catch a sentence about printing or sharing ("She shared the page with her friend."): a
     tool bar is made only of tool words, and a "click here" line must open with those words and
-    be short; a call between two paragraphs is the article's own ("Would you share this?").
+    be at most `max_click_words` long; a call between two paragraphs is the article's own ("Would you share this?").
     Runs on the article region only, once it is found (outside it everything goes anyway):
     taking these short blocks earlier would lift the penalty that keeps the region from spreading
     over a footer. Idea: the share and print widgets that extractors prune by class
