@@ -215,6 +215,10 @@ class _Matcher:
         memo = self.memo
         if len(memo) > MAX_CACHED_TEXTS:
             memo.clear()
+        try:
+            return list(map(memo.__getitem__, texts))  # every text seen before (a page seen again)
+        except KeyError:
+            pass
         new = [t for t in dict.fromkeys(texts) if t not in memo]
         unsure: dict[str, _Verdict] = {}
         if new:

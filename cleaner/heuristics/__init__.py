@@ -115,12 +115,13 @@ def find_removals(doc: Document, *, disabled: set[str] | frozenset[str] = frozen
         return []
     view = View.of(doc)
 
-    taken, gone, protected = view.taken, view.gone, doc.protected
+    taken, live, protected = view.taken, view.live, doc.protected
 
     def take(name: str, found: Iterable[tuple[int, str]]) -> None:
         for i, detail in found:
-            if i not in taken and i not in gone and i not in protected:
+            if live[i] and i not in protected:  # `view.take`, inlined: neither gone nor taken yet
                 taken[i] = (name, detail)
+                live[i] = False
 
     for name, function in PATTERN_HEURISTICS.items():
         if name not in disabled:

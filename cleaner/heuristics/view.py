@@ -10,6 +10,7 @@ widget and comment-header patterns share.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import sys
 from collections import defaultdict
@@ -151,19 +152,7 @@ _TRUE = functools.partial(bool, True)
 T = TypeVar("T")
 
 
-class _Taken(dict[int, tuple[str, str]]):
-    """The heuristics' removals so far (block -> (heuristic, detail)); setting one marks the block
-    dead in the view's `alive` table."""
-
-    def __init__(self, live: defaultdict[int, bool], taken: dict[int, tuple[str, str]]):
-        super().__init__()
-        self.live = live
-        for i, value in taken.items():
-            self[i] = value
-
-    def __setitem__(self, i: int, value: tuple[str, str]) -> None:
-        super().__setitem__(i, value)
-        self.live[i] = False
+_ROW = operator.attrgetter("row")
 
 
 @dataclass
@@ -180,11 +169,13 @@ class View:
     ellipsis: list[bool]
     feats: list[Features]
     prose: list[bool]  # is_prose(i) with its default thresholds, computed once
-    taken: dict[int, tuple[str, str]] = field(default_factory=dict)  # block -> (heuristic, detail)
+    #: block -> (heuristic, detail): the heuristics' removals so far, recorded with `take`
+    taken: dict[int, tuple[str, str]] = field(default_factory=dict)
     gone: frozenset[int] = frozenset()  # removed whole before the heuristics ran
     #: `alive(i)`: block i is removed neither by a pack nor by an earlier heuristic (a C-level lookup:
-    #: the heuristics ask it about a million times per thousand pages); kept current by `taken`
+    #: the heuristics ask it about a million times per thousand pages); kept current by `take`
     alive: Callable[[int], bool] = field(init=False, repr=False, compare=False)
+    live: defaultdict[int, bool] = field(init=False, repr=False, compare=False)  # what `alive` looks up
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # `per_view`, `flagged`
 
     @classmethod
@@ -193,34 +184,30 @@ class View:
         feats = [cached(b.text) or features(b.text) for b in doc.blocks]
         if not feats:
             return cls(doc, [], [], [], [], [], [], feats, [])
-        texts, words, terminal, keys, ellipsis, prose = map(list, zip(*[f.row for f in feats], strict=True))
+        texts, words, terminal, keys, ellipsis, prose = map(list, zip(*map(_ROW, feats), strict=True))
         # hard-wrapped prose (press releases, old pages): a sentence runs on into the next line
         wrapped = [False] * len(texts)
-        for i in range(len(texts) - 1):
-            if not terminal[i] and words[i] >= 4 and words[i + 1] >= 4 and texts[i + 1][:1].islower():
+        heads = [i for i, (t, w) in enumerate(zip(terminal[:-1], words[:-1], strict=True)) if w >= 4 and not t]
+        for i in heads:
+            if words[i + 1] >= 4 and texts[i + 1][:1].islower():
                 wrapped[i] = wrapped[i + 1] = True
                 prose[i] = prose[i] or words[i] >= 8  # is_prose(i) with its default thresholds
                 prose[i + 1] = prose[i + 1] or words[i + 1] >= 8
-        return cls(
-            doc,
-            texts,
-            words,
-            terminal,
-            wrapped,
-            keys,
-            ellipsis,
-            feats,
-            prose,
-            gone=frozenset(range(len(feats))).difference(doc.kept_indexes()),
-        )
+        return cls(doc, texts, words, terminal, wrapped, keys, ellipsis, feats, prose, gone=doc.removed_blocks())
 
     def __post_init__(self) -> None:
         if not self.prose and self.texts:
             self.prose = [self._prose(i, 8, 25) for i in range(len(self.texts))]
-        live: defaultdict[int, bool] = defaultdict(_TRUE, dict.fromkeys(range(len(self.texts)), True))
-        live.update(dict.fromkeys(self.gone, False))
-        self.taken = _Taken(live, self.taken)
-        self.alive = live.__getitem__
+        self.live = defaultdict(_TRUE, dict.fromkeys(range(len(self.texts)), True))
+        self.live.update(dict.fromkeys(self.gone, False))
+        self.alive = self.live.__getitem__
+        for i, value in list(self.taken.items()):
+            self.take(i, value)
+
+    def take(self, i: int, value: tuple[str, str]) -> None:
+        """Record a heuristic's removal of block `i` (`taken`) and mark it dead (`alive`)."""
+        self.taken[i] = value
+        self.live[i] = False
 
     def __len__(self) -> int:
         return len(self.texts)

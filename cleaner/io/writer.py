@@ -35,10 +35,15 @@ class _PandasNotLooked:
 
 
 def _skip_pandas_probe() -> None:
-    """pyarrow imports pandas (about 0.4 s) on its first conversion of Python objects, only to tell
-    whether they are pandas objects; nothing here passes any. Make that first look find no pandas,
-    unless pandas is already imported. pyarrow imports pandas later all the same when something asks
-    it for a pandas conversion (`Table.to_pandas`, `Table.from_pandas`)."""
+    """pyarrow imports pandas (about 0.4 s, more than the rest of start-up) on its first conversion
+    of Python objects, only to tell whether they are pandas objects; nothing here passes any. Make
+    that first look find no pandas, unless pandas is already imported. pyarrow imports pandas later
+    all the same when something asks it for a pandas conversion (`Table.to_pandas`,
+    `Table.from_pandas`).
+
+    Why a module finder: pyarrow has no setting to skip the look, and the plainer way to hide a
+    module, a `sys.modules` entry of None, does not work here (pyarrow's compiled import takes the
+    None for the module and fails on it)."""
     if "pandas" in sys.modules:
         return
     sys.meta_path.insert(0, _PandasNotLooked)
