@@ -8,6 +8,7 @@ kept. `outside-article` removes what lies outside it, `link-list` the runs of sh
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -524,9 +525,18 @@ def _start_after_gap(view: View, start: int, end: int, *, min_gap: int = _MIN_GA
     return start
 
 
-def _slug_words(url: str | None) -> set[str]:
+@functools.lru_cache(maxsize=256)  # each fixpoint round of a page asks again
+def _slug_words(url: str | None) -> frozenset[str]:
     path = url_path(url)
-    return {w for w in re.findall(r"[a-z]{3,}", path.lower()) if w not in {"html", "htm", "php", "aspx", "www"}}
+    return frozenset(
+        w for w in re.findall(r"[a-z]{3,}", path.lower()) if w not in {"html", "htm", "php", "aspx", "www"}
+    )
+
+
+@_per_text
+def _title_words(text: str) -> frozenset[str]:
+    """A headline candidate's lower-cased words, as `find_title` compares them with the URL's slug."""
+    return frozenset(_WORD.findall(text.lower()))
 
 
 def find_title(
@@ -560,7 +570,7 @@ def find_title(
                 and reader_call(text) is None
                 and (furniture is None or not furniture(text))
             ):
-                overlap = len(slug & set(_WORD.findall(view.texts[i].lower()))) if slug else 0
+                overlap = len(slug & _title_words(text)) if slug else 0
                 score = overlap * 10.0 + min(w, 15) - seen * 0.5
                 if (w >= 3 or overlap >= 2) and score > best_score:
                     best, best_score = i, score
