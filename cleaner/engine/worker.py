@@ -9,6 +9,7 @@ regex ran out of time) gets a `Notice` in its batch's `notices`.
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -58,8 +59,17 @@ class Batch(list):
         self.notices = list(notices)
 
 
+#: The cyclic garbage collector's thresholds in a process that cleans pages. A page makes thousands
+#: of short-lived objects (blocks, removals, views) that form no cycles; with Python's default
+#: (700, 10, 10) the collector took about 9% of `clean --no-repeats` on the dev dumps, most of it in
+#: full collections that walk the memos and the rows waiting to be written; with these, about 3%.
+GC_THRESHOLDS = (10_000, 20, 20)
+
+
 def init_worker(config: Config, index: CorpusIndex | None = None, ruleset: RuleSet | None = None) -> None:
-    """Build this process's pipeline once (called as a pool initializer or in-process)."""
+    """Build this process's pipeline once (called as a pool initializer or in-process), and set the
+    collector's `GC_THRESHOLDS`."""
+    gc.set_threshold(*GC_THRESHOLDS)
     _state["pipeline"] = Pipeline.from_config(config, index, ruleset)
 
 
