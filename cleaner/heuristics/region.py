@@ -250,15 +250,19 @@ def _introduced(view: View, run: list[int], *, template_share: float) -> list[in
     colon line, a heading): a run after a colon line; a templated run (numbered in order, or
     dated) after a paragraph, or after a heading just after a paragraph. A templated run ends at
     its last numbered or dated item (a menu printed after the list is not part of it); else none."""
+    intro = _previous_text(view, run[0])
+    if intro is None:
+        return []
+    text = view.texts[intro]
+    colon = text.endswith(":") and view.words[intro] >= 3
+    if not colon and not any(_templated(view.texts[k]) for k in run[:2]):
+        return []  # most runs (menus): no colon line before them, no template from their start
     texts = [view.texts[k] for k in run]
     templated = [n for n, t in enumerate(texts) if _templated(t)]
     if templated and (_numbered_in_order(texts) or len(templated) >= template_share * len(run)):
         run, texts = run[: templated[-1] + 1], texts[: templated[-1] + 1]
-    intro = _previous_text(view, run[0])
-    if intro is None:
-        return []
-    text, before = view.texts[intro], _previous_text(view, intro)
-    if text.endswith(":") and view.words[intro] >= 3:
+    before = _previous_text(view, intro)
+    if colon:
         if (
             not _END_MARKER.match(text)
             and not _COMMENT_WORD.search(text)

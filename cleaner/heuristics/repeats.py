@@ -17,7 +17,7 @@ def title_repeat(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]
     straight quotes matches a headline with curly ones. Must not remove the first occurrence, nor a
     copy that ends in a colon: that one introduces a list ("Dare to Play 3:" over its features).
     """
-    first_prose = next((i for i in range(len(view)) if view.alive(i) and view.is_prose(i)), len(view))
+    first_prose = next((i for i, prose in enumerate(view.prose) if prose and view.alive(i)), len(view))  # is_prose
     heads: dict[str, int] = {}
     for i in range(first_prose):
         if view.alive(i) and 2 <= view.words[i] <= max_words:
