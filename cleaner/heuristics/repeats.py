@@ -50,7 +50,12 @@ def repeated_block(view: View, *, min_chars: int = 2) -> Iterator[tuple[int, str
                 yield i, f"repeats block {seen[key]}"
         else:
             seen[key] = i
-            if i and view.alive(i) and _toggled_copy(view.texts[i - 1], view.texts[i]):
+            if (
+                view.texts[i][-4:].lower() == "more"
+                and i
+                and view.alive(i)
+                and _toggled_copy(view.texts[i - 1], view.texts[i])
+            ):
                 yield i, f"shortened copy of block {i - 1} (a more/less toggle)"
 
 
@@ -61,7 +66,7 @@ _LESS = re.compile(r"\s+(?:less|show less)\s*$", re.IGNORECASE)
 def _toggled_copy(before: str, text: str, *, min_chars: int = 40) -> bool:
     """`text` is `before` cut short with a "... more" toggle: a caption or summary printed twice,
     whole (with its "less" toggle) and shortened."""
-    more = _MORE.search(text) if text[-4:].lower() == "more" else None
+    more = _MORE.search(text)
     if more is None:
         return False
     head = text[: more.start()].rstrip()

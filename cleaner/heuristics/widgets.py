@@ -155,6 +155,7 @@ def page_tools(
     max_words: int = 10,
     max_click_words: int = 30,
     max_call_words: int = 60,
+    max_boxed_words: int = 40,
 ) -> Iterator[tuple[int, str]]:
     """Article tool bars and link prompts: "Print This Article | Single Page", "| Reprints | Single
     Page |", "Save This Page", "Add to Del.icio.us", "Email to a friend", and lines that open with
@@ -184,29 +185,32 @@ def page_tools(
             found.append((i, "article tool bar"))
         elif kind == "click":
             found.append((i, "click-here prompt"))
-        elif view.alive(i) and i not in view.doc.protected and not _in_prose(view, i, region):
+        elif view.alive(i) and i not in view.doc.protected:
+            flow = _prose_neighbours(view, i, region)
+            if flow is not None and w > max_boxed_words:
+                continue  # between two paragraphs, a long block is the article's whatever it says
             call = reader_call(text)
-            if call is not None and call != "author bio":
+            if call is not None and call != "author bio" and (flow is None or any(map(reader_call, flow))):
                 found.append((i, f"{call} in a box"))
     yield from found
 
 
-def _in_prose(view: View, i: int, region: Region) -> bool:
-    """Both live neighbours inside the region are prose paragraphs and not calls themselves (a
-    newsletter's title over its pitch is one box): the block is part of the article's flow, not a
-    box beside it."""
+def _prose_neighbours(view: View, i: int, region: Region) -> tuple[str, str] | None:
+    """The texts of the block's live neighbours when both are prose paragraphs inside the region
+    (the block is then part of the article's flow, unless a neighbour is a call itself: a
+    newsletter's title over its pitch is one box), else None."""
     before, after = view.prev_alive(i), i + 1
     while after <= region.end and not view.alive(after):
         after += 1
-    return (
+    if (
         before is not None
         and before >= region.start
         and view.prose[before]
         and after <= region.end
         and view.prose[after]
-        and reader_call(view.texts[before]) is None
-        and reader_call(view.texts[after]) is None
-    )
+    ):
+        return view.texts[before], view.texts[after]
+    return None
 
 
 @_per_text
@@ -280,7 +284,9 @@ _CREDITED = re.compile(
 _COUNTED = re.compile(r"\d{1,3}\s*of\s*\d{1,3}(?=[A-Z])")
 _CAPTION_LINE = text_flag(
     lambda f: (
-        _CAPTION.match(f.text) is not None or _CREDITED.search(f.text) is not None or _COUNTED.match(f.text) is not None
+        _CAPTION.match(f.text) is not None
+        or ((f.text.endswith(")") or "©" in f.text) and _CREDITED.search(f.text) is not None)
+        or _COUNTED.match(f.text) is not None
     ),
     max_words=60,
 )
