@@ -144,7 +144,9 @@ _PITCH = re.compile(
 )
 # a call this short is a button or a box title, whoever it addresses; a longer one must address the reader
 _SHORT_CALL_WORDS = 12
-_FORM_FIELD = re.compile(r"\b(?:e-?mail|name|field|address)\s+(?:is|are)\s+required\b", re.IGNORECASE)
+_FORM_FIELD = re.compile(
+    r"\b(?:e-?mail|name|field|address)\s+(?:is|are)\s+required\b|\bprotected by (?:re)?captcha\b", re.IGNORECASE
+)
 _QUOTED = re.compile(r"\b(?:said|says|told|asked|urged|added)\b|^[\"“‘']", re.IGNORECASE)
 _BIO = re.compile(
     r"(?:[A-Z][\w.'’-]+\s+){1,3}(?:\([^)]{0,60}\)\s+)?(?:is|was|has been)\s+(?:a|an|the)\s+(?:[\w,-]+\s+){0,5}"
