@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -299,11 +300,14 @@ class Document:
         pieces.append(text[cursor:])
         return "".join(pieces)
 
+    def kept_texts(self) -> Iterator[str]:
+        """`kept_text` of each block not removed whole, in block order."""
+        whole, spans = self._whole, self._spans
+        return (self.kept_text(b.index) if b.index in spans else b.text for b in self.blocks if b.index not in whole)
+
     def clean_text(self) -> str:
         """Kept blocks in order, one paragraph per line; blocks emptied by spans are left out."""
-        whole, spans = self._whole, self._spans
-        kept = (self.kept_text(b.index) if b.index in spans else b.text for b in self.blocks if b.index not in whole)
-        return "\n".join(t for t in kept if t and not t.isspace())
+        return "\n".join(t for t in self.kept_texts() if t and not t.isspace())
 
     def kept_view(self) -> tuple[Document, list[tuple[int, list[int] | None]]]:
         """The document its clean text would make, and where each of its blocks came from.

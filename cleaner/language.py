@@ -400,8 +400,7 @@ def document_language(doc: Document) -> tuple[str | None, float]:
     detector reads the first `DOC_SAMPLE_CHARS` characters.
     """
     pieces, size = [], 0
-    for index in doc.kept_indexes():
-        text = doc.kept_text(index)
+    for text in doc.kept_texts():
         pieces.append(text)
         size += len(text)
         if size >= DOC_SAMPLE_CHARS:

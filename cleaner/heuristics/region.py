@@ -645,6 +645,6 @@ def link_list(view: View, *, region: Region | None = None, min_run: int = 3, max
             and not article_line(view, i)
         ):
             run.append(i)
-        else:
+        elif run:
             yield from flush()
     yield from flush()

@@ -284,13 +284,19 @@ def _author_box(view: View, i: int, *, max_words: int = 150, max_paragraphs: int
             return None
         paragraphs += 1
         j = view.prev_alive(j)
-    opening = " ".join(view.texts[i].split()[:8])
-    if not _BIO_WORD.search(view.texts[i]) or _QUOTED.search(view.texts[i]) or _CONTRIBUTED.search(view.texts[i]):
-        return None
-    for name in _capitalised_runs(opening):
+    for name in _bio_names(view.texts[i]):
         if _bylined(view, name, skip=i):
             return "author bio"
     return None
+
+
+@_per_text
+def _bio_names(text: str) -> tuple[str, ...]:
+    """The capitalised names among the first eight words of a text that reads as a bio, () for one
+    that does not (no writer word, a quote, a contributor's credit)."""
+    if not _BIO_WORD.search(text) or _QUOTED.search(text) or _CONTRIBUTED.search(text):
+        return ()
+    return tuple(_capitalised_runs(" ".join(text.split()[:8])))
 
 
 # "X contributed to this report" credits a reporter; it is no bio

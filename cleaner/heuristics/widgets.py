@@ -186,11 +186,13 @@ def page_tools(
         elif kind == "click":
             found.append((i, "click-here prompt"))
         elif view.alive(i) and i not in view.doc.protected:
+            call = reader_call(text)
+            if call is None or call == "author bio":
+                continue
             flow = _prose_neighbours(view, i, region)
             if flow is not None and w > max_boxed_words:
                 continue  # between two paragraphs, a long block is the article's whatever it says
-            call = reader_call(text)
-            if call is not None and call != "author bio" and (flow is None or any(map(reader_call, flow))):
+            if flow is None or any(map(reader_call, flow)):
                 found.append((i, f"{call} in a box"))
     yield from found
 
