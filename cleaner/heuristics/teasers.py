@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from cleaner.heuristics.markup import article_text
 from cleaner.heuristics.region import _QUOTED, Region, list_items, reader_call
-from cleaner.heuristics.view import View, _per_text, _strip_closers, fold
+from cleaner.heuristics.view import View, _per_text, _strip_closers, fold, text_flag
 from cleaner.language import capitalised_share
 from cleaner.words import MINOR_WORDS
 
@@ -43,6 +43,9 @@ def _glued_split(text: str) -> int:
     return 0
 
 
+_GLUED = text_flag(lambda f: f.words >= 8 and _glued_split(f.text) > 0)
+
+
 def glued_teaser(view: View, *, min_count: int = 2, max_gap: int = 2) -> Iterator[tuple[int, str]]:
     """Related-story items whose headline and summary a dump glued together: "Police: 2 In Custody
     After Death Of Student-AthleteA 24-year-old woman and a 28-year-old man have been …". The glue
@@ -54,7 +57,7 @@ def glued_teaser(view: View, *, min_count: int = 2, max_gap: int = 2) -> Iterato
     live blocks of the next, are taken — a list of stories, not a typo. Idea: link text and teaser
     text sit in sibling elements that a text dump joins without a separator.
     """
-    glued = [i for i in range(len(view)) if view.alive(i) and view.words[i] >= 8 and _glued_split(view.texts[i])]
+    glued = [i for i in view.flagged(_GLUED) if view.alive(i)]
     runs: list[list[int]] = []
     for i in glued:
         if runs and sum(1 for j in range(runs[-1][-1] + 1, i) if view.alive(j)) <= max_gap:

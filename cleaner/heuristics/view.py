@@ -16,7 +16,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from cleaner.document import Document
 from cleaner.words import FUNCTION_WORDS
@@ -153,6 +153,7 @@ T = TypeVar("T")
 
 
 _ROW = operator.attrgetter("row")
+_TEXT = operator.attrgetter("text")
 
 
 @dataclass
@@ -180,8 +181,9 @@ class View:
 
     @classmethod
     def of(cls, doc: Document) -> View:
-        cached = _FEATURE_CACHE.get
-        feats = [cached(b.text) or features(b.text) for b in doc.blocks]
+        raw = list(map(_TEXT, doc.blocks))
+        known = list(map(_FEATURE_CACHE.get, raw))  # one lookup pass: on a page seen again, every text
+        feats = cast("list[Features]", known) if all(known) else list(map(features, raw))
         if not feats:
             return cls(doc, [], [], [], [], [], [], feats, [])
         texts, words, terminal, keys, ellipsis, prose = map(list, zip(*map(_ROW, feats), strict=True))
