@@ -228,7 +228,31 @@ def build(
         con.close()
 
 
+class _Steps:
+    """Logs (debug) the wall time and the RSS after each build step: where a corpus size's time goes."""
+
+    def __init__(self):
+        import time
+
+        self.clock = time.perf_counter
+        self.last = self.clock()
+
+    def __call__(self, name: str) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            now = self.clock()
+            log.debug("build step %s: %.2f s, rss %d MiB", name, now - self.last, _rss_mib())
+        self.last = self.clock()
+
+
+def _rss_mib() -> int:
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") >> 20
+    except OSError:
+        return -1
+
+
 def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_cluster: int, workdir: Path, counter):
+    step = _Steps()
     con.execute(f"CREATE VIEW docs AS SELECT * FROM read_parquet('{shards}/docs-*.parquet')")
     con.execute(f"CREATE VIEW blocks AS SELECT * FROM read_parquet('{shards}/blocks-*.parquet')")
     dupes = con.execute(
@@ -254,6 +278,7 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
     site_names = [s for (s,) in con.execute("SELECT DISTINCT site FROM docs ORDER BY site").fetchall()]
     site_keys = np.array([site_hash(s) for s in site_names], dtype=np.uint64)
     doc_keys = _write_doc_ids(con, out)
+    step("documents")
 
     # clean-text signatures in rank order
     doc_sigs = out / "text_sig.npy"
@@ -263,6 +288,7 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
     writer.close()
     check = ExactJaccard(shards, seq_of_rank, workdir / "content_rows.i64", p.dup_threshold) if verify else None
     del seq_of_rank
+    step("text signatures")
 
     # 2. block nodes: one per exact hash with a signature (by hash); near-duplicate nodes joined
     con.execute(
@@ -278,8 +304,11 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
     for batch in reader:
         writer.write(_gather(shards / "block_sigs.u32", p.num_perm, batch.column(0).to_numpy()))
     writer.close()
+    step("block nodes")
     edges = similar_pairs(con, node_sigs, np.arange(m, dtype=np.int64), p.block_threshold, p)
+    step("block pairs")
     nodes, roots = banding.sparse_components(edges)
+    step("block union-find")
     merged = nodes != roots
     con.register("merged", pa.table({"node": nodes[merged], "root": roots[merged]}))
     con.execute(
@@ -297,29 +326,39 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
         FROM blocks bl JOIN d USING (seq) LEFT JOIN hcluster h USING (hash) LEFT JOIN nodes n USING (hash)
         """
     )
+    step("block table")
 
     # 3. duplicate documents from the clean text: exact hash, then banded signatures
     valid = np.flatnonzero(has_sig)
     exact_edges = valid[banding.candidate_edges(doc_hash[valid, None])]
+    step("exact duplicates")
     text_edges = similar_pairs(con, doc_sigs, valid, p.dup_threshold, p, check=_bind(check, "text"))
+    step("text pairs")
     dc1 = banding.components(n, exact_edges, text_edges)
+    step("text union-find")
 
     # 4. content signatures: kept long blocks outside the boilerplate candidates
     _count_repeats(con, dc1, p, counter, workdir)
+    step("repeat counts 1")
     content_sh = np.zeros(n, dtype=np.int64)
     writer = _RowFile(out / "doc_sig.npy", n, p.num_perm)
     _content_signatures(con, node_sigs, p, writer, content_sh, check)
     writer.close()
+    step("content signatures")
     cvalid = np.flatnonzero(content_sh >= p.min_content_shingles)
     content_edges = similar_pairs(
         con, out / "doc_sig.npy", cvalid, p.dup_threshold, p, check=_bind(check, "content"), keep_bands=out / "doc_band"
     )
+    step("content pairs")
     dc = banding.components(n, exact_edges, text_edges, content_edges)
+    step("content union-find")
     del exact_edges, text_edges, content_edges, dc1, valid, cvalid, has_sig
 
     # 5. final counts over the final duplicate clusters
     _count_repeats(con, dc, p, counter, workdir)
+    step("repeat counts 2")
     stats = _write_outputs(con, out, p, n, dc, doc_hash, doc_keys, content_sh, site_idx, site_keys, max_cluster)
+    step("outputs")
     if check is not None:
         stats["dup_verify_rejected"] = dict(check.rejected)
     return stats
