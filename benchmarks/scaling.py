@@ -99,6 +99,24 @@ def _tree_cpu(root: int) -> dict[int, float]:
     return out
 
 
+def _process_memory(pid: int) -> tuple[str, int, int, int] | None:
+    """`(name, RSS, its shared-memory part, its file-mapped part)` of a process in bytes, from /proc; None once
+    it has gone.
+
+    The name is the command line's first words (Ray titles its workers `ray::...`).
+    """
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+        with open(f"/proc/{pid}/status") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+    except OSError:
+        return None
+    words = [os.path.basename(a.decode("utf-8", "replace")) for a in argv if a][:4]
+    kib = {k: int(fields.get(k, "0 kB").split()[0]) * 1024 for k in ("VmRSS", "RssShmem", "RssFile")}
+    return " ".join(words)[:80], kib["VmRSS"], kib["RssShmem"], kib["RssFile"]
+
+
 def _disk(path: Path) -> int:
     total = 0
     for folder, _, files in os.walk(path):
@@ -124,6 +142,7 @@ def corpus_run(source: Path, pages: int, workers: int, engine: str, work: Path) 
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     cpu: dict[int, float] = {}
+    memory: dict[int, tuple[str, int, int, int]] = {}  # pid: (name, peak RSS, its shared and file parts)
     peak_disk = 0
     stop = threading.Event()
 
@@ -131,6 +150,10 @@ def corpus_run(source: Path, pages: int, workers: int, engine: str, work: Path) 
         nonlocal peak_disk
         while not stop.is_set():
             cpu.update(_tree_cpu(proc.pid))
+            for pid in list(cpu):
+                now = _process_memory(pid)
+                if now is not None and now[1] > memory.get(pid, ("", -1, 0, 0))[1]:
+                    memory[pid] = now
             peak_disk = max(peak_disk, _disk(scratch))
             stop.wait(0.5)
 
@@ -142,6 +165,7 @@ def corpus_run(source: Path, pages: int, workers: int, engine: str, work: Path) 
     sampler.join()
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     parent = cpu.pop(proc.pid, 0.0)
+    largest = sorted(memory.values(), key=lambda m: -m[1])[:6]
     import shutil
 
     shutil.rmtree(out, ignore_errors=True) if out.is_dir() else out.unlink(missing_ok=True)
@@ -155,6 +179,10 @@ def corpus_run(source: Path, pages: int, workers: int, engine: str, work: Path) 
         "parent_cpu_ms_per_page": 1000 * parent / pages,
         "other_cpu_ms_per_page": 1000 * sum(cpu.values()) / pages,
         "peak_disk_bytes_per_page": peak_disk / pages,
+        "largest_processes": [
+            {"name": n, "peak_rss_mib": r / 2**20, "shared_mib": sh / 2**20, "file_mib": f / 2**20}
+            for n, r, sh, f in largest
+        ],
         "exit": os.waitstatus_to_exitcode(status),
         "error": err[-400:] if os.waitstatus_to_exitcode(status) not in (0, 1) else None,
     }
@@ -185,6 +213,13 @@ def corpus_main(args) -> int:
                         + (f" error: {r['error']}" if r["error"] else ""),
                         flush=True,
                     )
+                    for m in r["largest_processes"]:
+                        print(
+                            f"    {m['peak_rss_mib']:7.0f} MiB (shared memory {m['shared_mib']:.0f}, files "
+                            f"{m['file_mib']:.0f}) {m['name']}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
             source.unlink()
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1), encoding="utf-8")

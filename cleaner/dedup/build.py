@@ -149,6 +149,7 @@ def similar_pairs(
     the band keys are also saved there, sorted (`<name>_key.npy`, `<name>_row.npy`),
     for streaming lookups.
     """
+    step = _Steps()
     bands, width = banding.optimal_bands(threshold, p.num_perm, p.false_positive_weight, p.false_negative_weight)
     rows = np.asarray(rows, dtype=np.int64)
     con.execute("CREATE OR REPLACE TABLE bk (band UTINYINT, key UBIGINT, row BIGINT)")
@@ -165,6 +166,7 @@ def similar_pairs(
         con.register("bk_chunk", table)
         con.execute("INSERT INTO bk SELECT * FROM bk_chunk")
         con.unregister("bk_chunk")
+    step(f"  band keys of {len(rows)} rows")
     reader = _batches(
         con,
         """
@@ -182,8 +184,10 @@ def similar_pairs(
             pairs = pairs[check(pairs)]
         if len(pairs):
             found.append(pairs)
+    step(f"  candidate pairs grouped and verified: {sum(len(f) for f in found)}")
     if keep_bands is not None:
         _save_bands(con, keep_bands, len(rows) * bands)
+        step("  band keys saved")
     con.execute("DROP TABLE bk")
     if not found:
         return np.empty((0, 2), dtype=np.int64)

@@ -35,6 +35,12 @@ from cleaner.errors import ConfigError
 
 log = logging.getLogger("cleaner")
 BATCH_SIZE = 32
+#: Ray Data's largest block, and the object store memory its running datasets may hold: both bound the
+#: memory of a run whatever the corpus size (Ray's defaults, 128 MiB blocks and a share of the whole object
+#: store, let one task reading a large input file build blocks of its whole content, and reading run ahead
+#: of cleaning into the object store; benchmarks/README.md, "Corpus stage out of core")
+BLOCK_BYTES = 8 << 20
+OBJECT_STORE_BUDGET = 256 << 20
 INSTALL_HINT = "pip install 'cleaner[ray]'"
 
 
@@ -69,9 +75,13 @@ def run_ray(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
             raise ConfigError(f"cannot start or reach Ray ({where}): {exc}") from None
         started_here = True
     data_ctx = ray.data.DataContext.get_current()
-    saved = (data_ctx.execution_options.preserve_order, data_ctx.enable_progress_bars)
-    data_ctx.execution_options.preserve_order = True  # --limit and row order follow the input order
+    options = data_ctx.execution_options
+    saved = (options.preserve_order, data_ctx.enable_progress_bars, data_ctx.target_max_block_size)
+    saved_limits = options.resource_limits
+    options.preserve_order = True  # --limit and row order follow the input order
     data_ctx.enable_progress_bars = ctx.progress is not False
+    data_ctx.target_max_block_size = BLOCK_BYTES
+    options.resource_limits = options.resource_limits.copy(object_store_memory=OBJECT_STORE_BUDGET)
     ray_log = logging.getLogger("ray.data")
     saved_level = ray_log.level
     if not log.isEnabledFor(logging.DEBUG):
@@ -79,7 +89,8 @@ def run_ray(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
     try:
         return _run(ray, paths, output, ctx)
     finally:
-        data_ctx.execution_options.preserve_order, data_ctx.enable_progress_bars = saved
+        options.preserve_order, data_ctx.enable_progress_bars, data_ctx.target_max_block_size = saved
+        options.resource_limits = saved_limits
         ray_log.setLevel(saved_level)
         if started_here:
             ray.shutdown()
@@ -295,36 +306,74 @@ def _tally_class():
 
     @ray.remote
     class Tally:
-        """Per-batch counts, failures and read problems, keyed so a retried batch replaces its first try."""
+        """The run's account, added up as batches report: memory that grows with problems, not pages.
+
+        Parts are keyed (a batch's first page, or a read source), so a retried batch's second report
+        is dropped (the same pages give the same part); a repeated block's sample text is the one of
+        the earliest key, as adding the parts in input order gives. Failures, notices and read
+        problems are kept with their keys, to be reported in input order.
+        """
 
         def __init__(self) -> None:
-            self._parts: dict[tuple, Any] = {}
+            self._seen: set[tuple] = set()
+            self._buffer: list[RunSummary] = []
+            self._total = RunSummary()
+            self._texts: dict[str, tuple[tuple, str]] = {}
+            self._problems: dict[tuple, Any] = {}
 
         def add(self, key: tuple, value: Any) -> None:
-            self._parts[key] = value
+            if key in self._seen:
+                return
+            self._seen.add(key)
+            if key[0] == "read":
+                self._problems[key] = value
+                return
+            part, failures, notices = value
+            for cluster, text in part.repeat_text.items():
+                if cluster not in self._texts or key < self._texts[cluster][0]:
+                    self._texts[cluster] = (key, text)
+            part.repeat_text = {}
+            self._buffer.append(part)
+            if len(self._buffer) >= TALLY_BUFFER:
+                self._flush()
+            if failures or notices:
+                self._problems[key] = (failures, notices)
 
-        def parts(self) -> dict[tuple, Any]:
-            return self._parts
+        def _flush(self) -> None:
+            """Add the buffered parts (small) together, then into the total (one copy of the large counters)."""
+            if self._buffer:
+                self._total += sum(self._buffer, RunSummary())
+                self._buffer = []
+
+        def parts(self) -> tuple[RunSummary, dict[tuple, Any]]:
+            """The summary of every batch, and the problems by key."""
+            self._flush()
+            self._total.repeat_text = {cluster: text for cluster, (_, text) in self._texts.items()}
+            return self._total, self._problems
 
     return Tally
 
 
-def _report(parts: dict[tuple, Any], listing_issues: list, ctx: RunContext) -> None:
-    """Add the tally's parts into the run's summary; report every problem in input order."""
+TALLY_BUFFER = 256  # batch parts added together before they go into the run's total
+
+
+def _report(tallied: tuple[RunSummary, dict[tuple, Any]], listing_issues: list, ctx: RunContext) -> None:
+    """Add the tally's summary into the run's; report every problem in input order."""
     from cleaner.engine.worker import Failure, Notice
     from cleaner.io.readers import ReadIssue
 
     for issue in listing_issues:
         ctx.issue(issue)
+    total, problems = tallied
+    ctx.summary += total
     failures = []
-    for key in sorted(parts):
-        value = parts[key]
+    for key in sorted(problems):
+        value = problems[key]
         if key[0] == "read":
             for source, message, fatal in value:
                 ctx.issue(ReadIssue(source, message, fatal))
             continue
-        part, batch_failures, notices = value
-        ctx.summary += part
+        batch_failures, notices = value
         failures.extend(batch_failures)
         for notice in notices:
             ctx.notice(Notice(**notice))
