@@ -79,6 +79,15 @@ def _id_key(doc_id: str) -> int:
     return xxhash.xxh3_64_intdigest(doc_id.encode("utf-8", "surrogatepass"))
 
 
+def _positions(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Position of each of `keys` in a sorted array, or -1."""
+    keys = np.asarray(keys, dtype=np.uint64)
+    if not len(sorted_keys):
+        return np.full(len(keys), -1, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return np.where(sorted_keys[pos] == keys, pos, -1)
+
+
 def _lookup(sorted_keys: np.ndarray, key: int) -> int:
     """Position of `key` in a sorted array, or -1."""
     pos = int(np.searchsorted(sorted_keys, np.uint64(key)))
@@ -218,17 +227,21 @@ class CorpusIndex:
         pos = _lookup(self.arrays["member_hash"], text_hash(text))
         return None if pos < 0 else f"{int(self.arrays['member_cluster'][pos]):016x}"
 
-    def _repeat(self, cluster: int, site: str) -> str | None:
-        """Why a block of `cluster` in a document of `site` is boilerplate (a detail), or None."""
+    def _repeats(self, clusters: np.ndarray, site: str) -> list[str | None]:
+        """Why blocks of `clusters` in a document of `site` are boilerplate (a detail each), or None."""
         a = self.arrays
-        pos = _lookup(a["site_key"], int(pair_key(site_hash(site), cluster)))
-        if pos >= 0:
-            where = f"of folder {site[1:]}" if site.startswith("/") else f"of site {site}" if site else "with no site"
-            return f"in {int(a['site_count'][pos])} documents {where}"
-        pos = _lookup(a["corpus_key"], cluster)
-        if pos >= 0:
-            return f"in {int(a['corpus_count'][pos])} documents of the corpus"
-        return None
+        where = f"of folder {site[1:]}" if site.startswith("/") else f"of site {site}" if site else "with no site"
+        site_pos = _positions(a["site_key"], pair_key(site_hash(site), clusters))
+        corpus_pos = _positions(a["corpus_key"], clusters)
+        out: list[str | None] = []
+        for sp, cp in zip(site_pos.tolist(), corpus_pos.tolist(), strict=True):
+            if sp >= 0:
+                out.append(f"in {int(a['site_count'][sp])} documents {where}")
+            elif cp >= 0:
+                out.append(f"in {int(a['corpus_count'][cp])} documents of the corpus")
+            else:
+                out.append(None)
+        return out
 
     def _near_cluster(self, text: str) -> int | None:
         """The boilerplate cluster of a long block not seen before, through its near-duplicates."""
@@ -276,24 +289,32 @@ class CorpusIndex:
         Protected and already removed blocks are skipped. A document that is
         not in the index (streaming mode) also has its long blocks matched to
         boilerplate clusters through near-duplicates (a teaser with a new date).
+        The document's blocks are looked up together (one sorted search per array).
         """
+        a = self.arrays
+        blocks = [b for b in doc.blocks if b.index not in doc.protected and not doc.is_removed(b.index)]
+        if not blocks:
+            return []
+        hashes = np.fromiter((text_hash(b.text) for b in blocks), dtype=np.uint64, count=len(blocks))
+        pos = _positions(a["member_hash"], hashes)
+        clusters: list[int | None] = [None] * len(blocks)
+        if (pos >= 0).any():
+            found = a["member_cluster"][np.maximum(pos, 0)].tolist()
+            clusters = [c if p >= 0 else None for c, p in zip(found, pos.tolist(), strict=True)]
+        if doc.id not in self:
+            clusters = [
+                c if c is not None else self._near_cluster(b.text) for b, c in zip(blocks, clusters, strict=True)
+            ]
+        hits = [(b, c) for b, c in zip(blocks, clusters, strict=True) if c is not None]
+        if not hits:
+            return []
         site = site_of(doc, self.params.site_key)
-        new = doc.id not in self
-        removals = []
-        for block in doc.blocks:
-            i = block.index
-            if i in doc.protected or doc.is_removed(i):
-                continue
-            pos = _lookup(self.arrays["member_hash"], text_hash(block.text))
-            cluster = int(self.arrays["member_cluster"][pos]) if pos >= 0 else None
-            if cluster is None and new:
-                cluster = self._near_cluster(block.text)
-            if cluster is None:
-                continue
-            detail = self._repeat(cluster, site)
-            if detail is not None:
-                removals.append(doc.remove_block(i, f"repeat:{cluster:016x}", detail))
-        return removals
+        details = self._repeats(np.array([c for _, c in hits], dtype=np.uint64), site)
+        return [
+            doc.remove_block(b.index, f"repeat:{c:016x}", detail)
+            for (b, c), detail in zip(hits, details, strict=True)
+            if detail is not None
+        ]
 
     def lookup_new(self, doc) -> NewPage:
         """Streaming mode: clean a page that is not in the index against it.
