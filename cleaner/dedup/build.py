@@ -48,10 +48,14 @@ _EMPTY = 0xFFFFFFFF
 
 
 def connect(workdir: Path, memory_limit: str, threads: int | None):
-    """An in-memory DuckDB database that spills to `workdir` past `memory_limit`."""
+    """A DuckDB database in a file of `workdir`, that spills there past `memory_limit`.
+
+    Not an in-memory database: its tables (the band keys: 32 rows per unique long block)
+    could not leave memory, and past `memory_limit` an insert failed (1M generated pages).
+    """
     import duckdb
 
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(str(workdir / "build.duckdb"))
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{workdir / 'spill'}'")
     con.execute("SET preserve_insertion_order = false")
