@@ -135,7 +135,7 @@ def _data_offset(f, path: Path) -> int:
 
 
 def similar_pairs(
-    con,
+    work: Path,
     sigs_path: Path,
     rows: np.ndarray,
     threshold: float,
@@ -146,66 +146,129 @@ def similar_pairs(
 ) -> np.ndarray:
     """Verified near-duplicate pairs `(a, b)`, `a < b`, among signature `rows` of a file.
 
-    Band keys go into a DuckDB table; the group-by (band, key) links each
-    group's rows to its smallest row (as `banding.candidate_edges` does), the
-    pairs come back in chunks and are verified on the signatures (estimated
-    Jaccard >= `threshold`), then by `check` when given. With `keep_bands`,
-    the band keys are also saved there, sorted (`<name>_key.npy`, `<name>_row.npy`),
-    for streaming lookups.
+    The band keys are written to files in `work` by key range (`_BandFiles`);
+    each file, read back alone, links each (band, key) group's rows to its
+    smallest row (`banding.star_edges`); the distinct candidate pairs are
+    verified a chunk at a time on the signatures (estimated Jaccard >= `threshold`),
+    then by `check` when given. With `keep_bands`, the band keys are also
+    saved there, sorted by key then row (`<name>_key.npy`, `<name>_row.npy`),
+    for streaming lookups: the key ranges are in order, so each file sorted
+    in turn gives the whole order.
+
+    Not a DuckDB group-by: at 1M generated pages (198 M band-key rows) DuckDB
+    ran out of memory under its 128 MB cap, in the insert and then in the
+    group-by-and-join. Memory here is one file's rows (`PART_ROWS`), whatever
+    the corpus size, and the candidate pairs.
     """
     step = _Steps()
     bands, width = banding.optimal_bands(threshold, p.num_perm, p.false_positive_weight, p.false_negative_weight)
     rows = np.asarray(rows, dtype=np.int64)
-    con.execute("CREATE OR REPLACE TABLE bk (band UTINYINT, key UBIGINT, row BIGINT)")
-    for start in range(0, len(rows), CHUNK_ROWS):
-        chunk = rows[start : start + CHUNK_ROWS]
-        keys = banding.band_keys(_gather(sigs_path, p.num_perm, chunk), bands, width)
-        table = pa.table(
-            {
-                "band": np.tile(np.arange(bands, dtype=np.uint8), len(chunk)),
-                "key": keys.ravel(),
-                "row": np.repeat(chunk, bands),
-            }
-        )
-        con.register("bk_chunk", table)
-        con.execute("INSERT INTO bk SELECT * FROM bk_chunk")
-        con.unregister("bk_chunk")
-    step(f"  band keys of {len(rows)} rows")
-    reader = _batches(
-        con,
-        """
-        WITH g AS (SELECT band, key, min(row) AS a FROM bk GROUP BY band, key HAVING count(*) > 1)
-        SELECT DISTINCT g.a AS a, bk.row AS b FROM bk JOIN g USING (band, key) WHERE bk.row <> g.a
-        """,
-        PAIR_CHUNK,
-    )
+    files = _BandFiles(work, len(rows) * bands)
+    try:
+        for start in range(0, len(rows), CHUNK_ROWS):
+            chunk = rows[start : start + CHUNK_ROWS]
+            keys = banding.band_keys(_gather(sigs_path, p.num_perm, chunk), bands, width)
+            files.add(keys.ravel(), np.tile(np.arange(bands, dtype=np.uint64), len(chunk)), np.repeat(chunk, bands))
+        files.close()
+        step(f"  band keys of {len(rows)} rows, {files.parts} files")
+        saved = _BandsOut(keep_bands, len(rows) * bands) if keep_bands is not None else None
+        candidates = []
+        for key, band, row in files.read():
+            candidates.append(banding.star_edges(key, band, row))
+            if saved is not None:
+                saved.write(key, row)
+        if saved is not None:
+            saved.close()
+    finally:
+        files.remove()
+    pairs = np.concatenate(candidates) if candidates else np.empty((0, 2), dtype=np.int64)
+    pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
+    step(f"  candidate pairs: {len(pairs)}")
     found = []
-    for batch in reader:
-        pairs = np.stack([batch.column(0).to_numpy(), batch.column(1).to_numpy()], axis=1).astype(np.int64)
-        nodes, local = np.unique(pairs, return_inverse=True)
-        pairs = pairs[banding.jaccard(_gather(sigs_path, p.num_perm, nodes), local.reshape(-1, 2)) >= threshold]
-        if check is not None and len(pairs):
-            pairs = pairs[check(pairs)]
-        if len(pairs):
-            found.append(pairs)
-    step(f"  candidate pairs grouped and verified: {sum(len(f) for f in found)}")
-    if keep_bands is not None:
-        _save_bands(con, keep_bands, len(rows) * bands)
-        step("  band keys saved")
-    con.execute("DROP TABLE bk")
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(found), axis=0)
+    for start in range(0, len(pairs), PAIR_CHUNK):
+        chunk = pairs[start : start + PAIR_CHUNK]
+        nodes, local = np.unique(chunk, return_inverse=True)
+        chunk = chunk[banding.jaccard(_gather(sigs_path, p.num_perm, nodes), local.reshape(-1, 2)) >= threshold]
+        if check is not None and len(chunk):
+            chunk = chunk[check(chunk)]
+        found.append(chunk)
+    step(f"  verified: {sum(len(f) for f in found)}")
+    return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
 
 
-def _save_bands(con, prefix: Path, count: int) -> None:
-    keys = _RowFile(prefix.with_name(prefix.name + "_key.npy"), count, None, "<u8")
-    rows = _RowFile(prefix.with_name(prefix.name + "_row.npy"), count, None, "<i8")
-    for batch in _batches(con, "SELECT key, row FROM bk ORDER BY key, row", CHUNK_ROWS):
-        keys.write(batch.column(0).to_numpy())
-        rows.write(batch.column(1).to_numpy())
-    keys.close()
-    rows.close()
+#: band-key rows per file of `_BandFiles` (24 bytes each in memory when a file is read, plus its sort)
+PART_ROWS = 1 << 21
+_ROW_BITS = 56  # a band-key record packs the band into the top 8 bits of its row
+
+
+class _BandFiles:
+    """Band-key rows `(key, band, row)` written to files by key range, read back one file at a time.
+
+    The number of files is a power of two chosen so that each holds about `PART_ROWS`
+    rows; a row goes to the file of its key's top bits, so every (band, key) group is in
+    one file and the files are in key order. Records are 16 bytes: the key, then the
+    band and the row packed in one uint64.
+    """
+
+    def __init__(self, work: Path, total: int):
+        bits = max(0, int(np.ceil(np.log2(max(1, total) / PART_ROWS))))
+        self.parts, self.shift = 1 << bits, np.uint64(64 - bits)
+        self.folder = work / "bands"
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self.handles = [(self.folder / f"{k:05d}.bin").open("wb") for k in range(self.parts)]
+
+    def add(self, key: np.ndarray, band: np.ndarray, row: np.ndarray) -> None:
+        if len(row) and int(row.max()) >> _ROW_BITS:
+            raise ValueError(f"row {int(row.max())} does not fit the band-key records")
+        records = np.empty((len(key), 2), dtype=np.uint64)
+        records[:, 0] = key
+        records[:, 1] = (band.astype(np.uint64) << np.uint64(_ROW_BITS)) | row.astype(np.uint64)
+        if self.parts == 1:
+            self.handles[0].write(records.tobytes())
+            return
+        part = (key >> self.shift).astype(np.int64)
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(self.parts + 1))
+        records = records[order]
+        for k in np.flatnonzero(np.diff(bounds)).tolist():
+            self.handles[k].write(records[bounds[k] : bounds[k + 1]].tobytes())
+
+    def close(self) -> None:
+        for handle in self.handles:
+            handle.close()
+
+    def read(self):
+        """`(key, band, row)` arrays of each file in key-range order (int64 band and row)."""
+        low = np.uint64((1 << _ROW_BITS) - 1)
+        for k in range(self.parts):
+            records = np.fromfile(self.folder / f"{k:05d}.bin", dtype=np.uint64).reshape(-1, 2)
+            yield (
+                records[:, 0],
+                (records[:, 1] >> np.uint64(_ROW_BITS)).astype(np.int64),
+                (records[:, 1] & low).astype(np.int64),
+            )
+
+    def remove(self) -> None:
+        self.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _BandsOut:
+    """`<prefix>_key.npy` and `<prefix>_row.npy`: band keys sorted by key then row, written file by file."""
+
+    def __init__(self, prefix: Path, count: int):
+        self.keys = _RowFile(prefix.with_name(prefix.name + "_key.npy"), count, None, "<u8")
+        self.rows = _RowFile(prefix.with_name(prefix.name + "_row.npy"), count, None, "<i8")
+
+    def write(self, key: np.ndarray, row: np.ndarray) -> None:
+        order = np.lexsort((row, key))
+        self.keys.write(key[order])
+        self.rows.write(row[order])
+
+    def close(self) -> None:
+        self.keys.close()
+        self.rows.close()
 
 
 def build(
@@ -313,7 +376,7 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
         writer.write(_gather(shards / "block_sigs.u32", p.num_perm, batch.column(0).to_numpy()))
     writer.close()
     step("block nodes")
-    edges = similar_pairs(con, node_sigs, np.arange(m, dtype=np.int64), p.block_threshold, p)
+    edges = similar_pairs(workdir, node_sigs, np.arange(m, dtype=np.int64), p.block_threshold, p)
     step("block pairs")
     nodes, roots = banding.sparse_components(edges)
     step("block union-find")
@@ -340,7 +403,7 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
     valid = np.flatnonzero(has_sig)
     exact_edges = valid[banding.candidate_edges(doc_hash[valid, None])]
     step("exact duplicates")
-    text_edges = similar_pairs(con, doc_sigs, valid, p.dup_threshold, p, check=_bind(check, "text"))
+    text_edges = similar_pairs(workdir, doc_sigs, valid, p.dup_threshold, p, check=_bind(check, "text"))
     step("text pairs")
     dc1 = banding.components(n, exact_edges, text_edges)
     step("text union-find")
@@ -355,7 +418,13 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
     step("content signatures")
     cvalid = np.flatnonzero(content_sh >= p.min_content_shingles)
     content_edges = similar_pairs(
-        con, out / "doc_sig.npy", cvalid, p.dup_threshold, p, check=_bind(check, "content"), keep_bands=out / "doc_band"
+        workdir,
+        out / "doc_sig.npy",
+        cvalid,
+        p.dup_threshold,
+        p,
+        check=_bind(check, "content"),
+        keep_bands=out / "doc_band",
     )
     step("content pairs")
     dc = banding.components(n, exact_edges, text_edges, content_edges)

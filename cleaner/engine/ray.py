@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import pickle
 import time
 from collections.abc import Iterator
@@ -41,6 +42,9 @@ BATCH_SIZE = 32
 #: of cleaning into the object store; benchmarks/README.md, "Corpus stage out of core")
 BLOCK_BYTES = 8 << 20
 OBJECT_STORE_BUDGET = 256 << 20
+#: the object store of a local Ray this engine starts (Ray's default, 30% of the machine's memory, is
+#: memory its processes map and touch as objects come and go; objects past it spill to disk)
+LOCAL_OBJECT_STORE = 512 << 20
 INSTALL_HINT = "pip install 'cleaner[ray]'"
 
 
@@ -69,7 +73,9 @@ def run_ray(paths: list[str], output: str, ctx: RunContext) -> RunSummary:
     started_here = False
     if not ray.is_initialized():
         try:
-            ray.init(address=config.ray_address, include_dashboard=False, logging_level=logging.WARNING)
+            local = not (config.ray_address or os.environ.get("RAY_ADDRESS"))
+            store = {"object_store_memory": LOCAL_OBJECT_STORE} if local else {}
+            ray.init(address=config.ray_address, include_dashboard=False, logging_level=logging.WARNING, **store)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             where = config.ray_address or "a new local instance"
             raise ConfigError(f"cannot start or reach Ray ({where}): {exc}") from None
