@@ -197,7 +197,7 @@ def similar_pairs(
 
 
 #: band-key rows per file of `_BandFiles` (24 bytes each in memory when a file is read, plus its sort)
-PART_ROWS = 1 << 21
+PART_ROWS = 1 << 20
 _ROW_BITS = 56  # a band-key record packs the band into the top 8 bits of its row
 
 
