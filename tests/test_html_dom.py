@@ -17,7 +17,7 @@ from cleaner.document import Page
 from cleaner.engine import run
 from cleaner.errors import InputError
 from cleaner.extract import nesting_depth, to_document
-from cleaner.extract.dom import choose_container, comment_threads, token_of, walk, word_counts
+from cleaner.extract.dom import choose_container, comment_threads, is_furniture, token_of, walk, word_counts
 from cleaner.extract.metadata import date_of
 from cleaner.extract.watchdog import CHILD_ENV, Watchdog
 from cleaner.pipeline import Pipeline
@@ -200,6 +200,49 @@ def test_figure_captions_go():
     p = page(article(caption) + "</article>")
     assert "caption" in blocks(to_document(p, extractor="dom"))["The sea wall during the repairs in May."].tokens
     assert "sea wall during the repairs" not in cleaned(p)
+
+
+BIO = (
+    "Jo Weller has covered the coast for twenty years and lives in Portville with her husband, "
+    "two sons and a very old dog, and she writes about ferries, fishing and the weather."
+)
+
+
+def test_a_furniture_box_with_a_little_prose_goes():
+    """An author box, a long photo caption, a disclaimer: named for furniture and holding a few
+    sentences of prose of their own, still furniture (`is_furniture`); an element that holds
+    most of the page's prose under such a name stays (the page builder's widget above)."""
+    caption = (
+        "<div class='photo-caption'>Fishing boats return to the inner basin of the harbour on Monday, "
+        "after three months of repairs to the sea wall. (Photo: Port Authority)</div>"
+    )
+    body = article(caption, f"<p>{PROSE[2]}</p>") + f"<div class='author-bio'><p>{BIO}</p></div></article>"
+    text = cleaned(page(body))
+    assert all(s in text for s in PROSE)
+    assert "Jo Weller" not in text and "Photo: Port Authority" not in text
+
+
+def test_is_furniture():
+    assert is_furniture(40, 2, 300)  # a bio beside a 300-word article
+    assert not is_furniture(250, 20, 300)  # the article under a 'widget' name
+    assert is_furniture(10, 0, 10) and is_furniture(100, 120, 300)
+
+
+def test_a_subheading_named_for_a_section_heads_it():
+    """'You may also like' as ``<h3 class="related-posts-title">`` over other stories' openings
+    (prose, no links): the heading names the rest of its parent, so they go, however much prose
+    they hold. Must not: a subheading with another class, or an ``h1``, takes nothing."""
+    others = "".join(f"<p>{s.replace('harbour', 'museum')} It will open again soon.</p>" for s in (*PROSE, *MORE))
+    for heading, goes in (
+        ('<h3 class="related-posts-title">You may also like</h3>', True),
+        ('<h3 id="comments-title">Readers write</h3>', True),
+        ('<h3 class="section-title">The museum</h3>', False),
+        ('<h1 class="related-posts-title">The museum</h1>', False),
+    ):
+        body = '<div class="page">' + article() + f"</article><div>{heading}{others}</div></div>"
+        text = cleaned(page(body))
+        assert PROSE[0] in text and PROSE[1] in text
+        assert ("museum" not in text) is goes, heading
 
 
 def test_token_of_matches_whole_words():

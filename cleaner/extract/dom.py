@@ -10,8 +10,10 @@ block, navigation and footers included: removing them is the heuristics' job, wi
 Each block carries its `Markup`: tag, heading level, list/table membership, depth, link
 density, the boilerplate tokens of its ancestors (`token_of`), and whether it sits in the
 article container (`choose_container`: the densest subtree of prose, where a story's summary
-in a list of linked headlines is not prose). The same walk collects what the page says about
-itself (``<title>``, ``<meta>``, JSON-LD, ``<time>``) for `metadata.page_info`.
+in a list of linked headlines is not prose). A subheading whose class or id names a section
+("related-posts-title") lends its tokens to the rest of its parent (`section_tokens`). The
+same walk collects what the page says about itself (``<title>``, ``<meta>``, JSON-LD,
+``<time>``) for `metadata.page_info`.
 
 resiliparse (lexbor) parses faster, but walking its nodes from Python cost more than lxml's
 parse and walk together (measured: 13-26 ms against about 10 ms a page).
@@ -121,6 +123,11 @@ CONTAINER_TAGS = frozenset({"div", "section", "article", "main", "td", "body"})
 ATTR_TAGS = CONTAINER_TAGS | frozenset(
     {"nav", "aside", "header", "footer", "ul", "ol", "li", "form", "p", "table", "figcaption"}
 )
+#: tokens that, on a subheading's class or id, name the section it heads (`section_tokens`)
+SECTION_TOKENS = frozenset(
+    {"related", "recommend", "comment", "share", "social", "newsletter", "subscri", "promo", "advert", "ad", "sponsor"}
+    | {"trending", "popular", "most-read", "more-stories", "read-more", "author-bio", "tag", "disqus"}
+)
 
 # Boilerplate words in class, id and role values: the first group matches a word's start ("comment"
 # for "comments", "comment-list", "sharedaddy"), the second whole words only, so "ad" matches
@@ -146,6 +153,7 @@ _ENDS = frozenset(".!?\"'”’)")
 _HEAD_TAGS = frozenset({"meta", "title", "script", "time"})
 _NO_ATTRS: dict[str, str] = {}
 _VOID_BLOCKS = frozenset({"br", "hr"})
+_SUBHEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 
 
 def token_of(value: str) -> tuple[str, ...]:
@@ -319,6 +327,13 @@ def walk(html: str) -> Walk:
         if buffer:
             flush(parent)
         serial += 1
+        if tag in _SUBHEADINGS and node.items():
+            section = section_tokens(node)
+            if section:
+                # the heading and what follows it in its parent are the section it names
+                parent = stack[-1] = (*parent[:7], parent[7] + tuple((depth, t, serial) for t in section), *parent[8:])
+                candidates[serial] = (depth, False, False)
+                parents[serial] = parent[8][-1] if parent[8] else -1
         if tag in _VOID_BLOCKS:  # ends a block and holds no text: no frame of its own
             stack.append(parent)
             continue
@@ -365,6 +380,17 @@ def walk(html: str) -> Walk:
         flush(stack[-1])
     found.max_depth = max_depth
     return found
+
+
+def section_tokens(node) -> tuple[str, ...]:
+    """The `SECTION_TOKENS` in a subheading's class and id ("Related posts" as
+    ``<h3 class="related-posts-title">``): the heading names the section it opens, which runs to
+    the end of the heading's parent, however much prose the section's items hold.
+
+    Must not read an ``h1`` (the headline) nor tokens that name no section ("widget", "header":
+    page builders put them on the article's own headings)."""
+    value = " ".join(filter(None, (node.get("class"), node.get("id"))))
+    return tuple(t for t in _attrs_of(value)[0] if t in SECTION_TOKENS) if value else ()
 
 
 def _read_itemprop(node, itemprop: str, found: Walk) -> None:
@@ -514,17 +540,24 @@ def comment_threads(found: Walk) -> set[int]:
     }
 
 
+def is_furniture(prose: int, junk: int, total_prose: int, *, min_words: int = 20, min_share: float = 0.3) -> bool:
+    """Whether an element named for furniture is furniture, from the prose and other words inside
+    it (`word_counts`): it is unless it mostly holds prose that is a good part (`min_share`) of
+    the page's prose, as a page builder's "widget" wrapped around the article text does.
+
+    Must not spare a box because it holds a few sentences of prose of its own: an author's bio,
+    a photo caption, a disclaimer, a related story's summary."""
+    return prose < min_words or prose <= junk or prose < min_share * total_prose
+
+
 def blocks_of(found: Walk) -> list[Block]:
     """The walk's blocks with their `Markup`; `Block.line` is the paragraph number."""
     counts = word_counts(found)
     prose_in, junk_in, _ = counts
     container = choose_container(counts, found.candidates, threads=comment_threads(found))
     depth_of_container = found.candidates[container][0] if container is not None else 0
-    # an element named for furniture that mostly holds prose (a page builder's "widget" around
-    # the article text) is no furniture
     furniture = {
-        serial: prose_in.get(serial, 0) < 20 or prose_in.get(serial, 0) <= junk_in.get(serial, 0)
-        for serial in found.candidates
+        serial: is_furniture(prose_in.get(serial, 0), junk_in.get(serial, 0), counts[2]) for serial in found.candidates
     }
     blocks = []
     markups: dict[tuple, Markup] = {}  # Markup is frozen: blocks with the same features share one
