@@ -515,6 +515,7 @@ def _headline_like(text: str) -> bool:
     )
 
 
+@_per_text
 def furniture(text: str) -> bool:
     """The block reads as page furniture, whatever its punctuation: a byline, a date stamp, a tool
     bar or a link label ("By Jane Doe", "Updated 10:32 am", "Print This Article | Single Page")."""
