@@ -18,8 +18,8 @@ from cleaner.engine import run
 from cleaner.errors import InputError
 from cleaner.extract import nesting_depth, to_document
 from cleaner.extract.dom import choose_container, comment_threads, is_furniture, token_of, walk, word_counts
-from cleaner.extract.metadata import date_of
 from cleaner.extract.watchdog import CHILD_ENV, Watchdog
+from cleaner.heuristics.widgets import first_date
 from cleaner.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -288,9 +288,14 @@ def test_bad_json_ld_is_ignored():
     assert to_document(page(article(), head=head), extractor="dom").info.title == "OG title"
 
 
-def test_date_of():
-    assert date_of("2019/03/07") == "2019-03-07" and date_of("20190307") == "2019-03-07"
-    assert date_of("7 March 2019") is None
+def test_one_date_reader_for_both_paths():
+    """Metadata values are read by the dump path's date reader (`widgets.first_date`): ISO
+    values, and dates written out ("Tue Nov 19 2019 03:05:46 GMT"), a day the month lacks never."""
+    assert first_date("2019-03-07T10:00:00+01:00") == "2019-03-07" and first_date("2019/3/7") == "2019-03-07"
+    assert first_date("Tue Nov 19 2019 03:05:46 GMT+0000") == "2019-11-19"
+    assert first_date("2019-02-30") is None and first_date("March 7") is None
+    head = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "Tue Nov 19 2019"}</script>'
+    assert to_document(page(article(), head=head), extractor="dom").info.date == "2019-11-19"
 
 
 def test_metadata_columns_in_the_output_and_input_fields_renamed(tmp_path: Path):

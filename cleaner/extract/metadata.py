@@ -4,8 +4,9 @@ Read from what the DOM walk collected (`dom.Walk`: ``<meta>`` tags, Open Graph, 
 ``itemprop`` values, ``<time datetime>``, ``<title>``), in the same parse as the blocks: no
 second pass over the page. With ``--extractor trafilatura`` the values come from trafilatura's
 own metadata instead (`from_trafilatura`, from the same extraction call). Dates are given as
-``YYYY-MM-DD`` (what trafilatura gives too); a value that cannot be read as a date is left out
-rather than guessed.
+``YYYY-MM-DD`` (what trafilatura gives too), read by the same function as a dump's dateline
+(`widgets.first_date`: ISO values and dates written out); a value that cannot be read as a
+date is left out rather than guessed.
 
 Must not: invent a value. Every field is None when the page does not say.
 """
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cleaner.document import PageInfo
+from cleaner.heuristics.widgets import first_date
 
 _TITLE_KEYS = ("og:title", "twitter:title", "dc.title", "title", "headline")
 _AUTHOR_KEYS = ("author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author", "twitter:creator")
@@ -40,7 +42,6 @@ _DATE_KEYS = (
 )
 _SITE_KEYS = ("og:site_name", "application-name", "twitter:site")
 _ARTICLE_TYPES = ("article", "newsarticle", "blogposting", "reportagenews", "webpage", "report", "analysisnewsarticle")
-_DATE = re.compile(r"((?:19|20)\d\d)[-/.]?(0[1-9]|1[0-2])[-/.]?(0[1-9]|[12]\d|3[01])")
 _SPACE = re.compile(r"\s+")
 
 
@@ -82,18 +83,6 @@ def from_trafilatura(meta: Any) -> PageInfo:
     )
 
 
-def date_of(value: str | None) -> str | None:
-    """`YYYY-MM-DD` for a date string that starts with one (ISO 8601, `2019/03/07`, `20190307`).
-
-    >>> date_of("2019-03-07T10:00:00+01:00"), date_of("March 7"), date_of(None)
-    ('2019-03-07', None, None)
-    """
-    if not value:
-        return None
-    match = _DATE.search(value[:40])
-    return "-".join(match.groups()) if match else None
-
-
 def _first(*values: Any) -> str | None:
     for value in values:
         value = _clean(value)
@@ -103,8 +92,9 @@ def _first(*values: Any) -> str | None:
 
 
 def _first_date(*values: Any) -> str | None:
+    """The date of the first value that holds one (`widgets.first_date`)."""
     for value in values:
-        date = date_of(value if isinstance(value, str) else None)
+        date = first_date(value[:60]) if isinstance(value, str) else None
         if date:
             return date
     return None

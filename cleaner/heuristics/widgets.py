@@ -429,13 +429,15 @@ def dateline_date(text: str) -> str | None:
     """
     published = _PUBLISHED.search(text)
     if published is not None:
-        found = _first_date(text[published.end() :])
+        found = first_date(text[published.end() :])
         if found is not None:
             return found
-    return _first_date(text)
+    return first_date(text)
 
 
-def _first_date(text: str) -> str | None:
+def first_date(text: str) -> str | None:
+    """The first whole date in `text` as ``YYYY-MM-DD`` (see `dateline_date`), or None: the one
+    date reader of both paths (the HTML metadata's values use it too)."""
     found: list[tuple[int, str]] = []
     for m in _TEXT_DATE.finditer(text):
         month = _MONTH_NUMBER[(m["month"] or m["month2"])[:3].lower()]
