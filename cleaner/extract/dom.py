@@ -151,7 +151,6 @@ _TOKEN_NAMES = {
 _CONTENT = re.compile(r"(?<![a-z])(article|story|entry|post|content|main|body|text)(?![a-z])")
 _ENDS = frozenset(".!?\"'”’)")
 _HEAD_TAGS = frozenset({"meta", "title", "script", "time"})
-_NO_ATTRS: dict[str, str] = {}
 _VOID_BLOCKS = frozenset({"br", "hr"})
 _SUBHEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 
@@ -258,9 +257,11 @@ def walk(html: str) -> Walk:
 
     def flush(owner: _Frame) -> None:
         nonlocal link_chars, anchors
-        text = " ".join("".join(buffer).split())
-        if text:
-            raws.append(_Raw(text, owner, min(link_chars, len(text)), anchors))
+        text = buffer[0] if len(buffer) == 1 else "".join(buffer)
+        if not text.isspace():
+            text = " ".join(text.split())
+            if text:
+                raws.append(_Raw(text, owner, min(link_chars, len(text)), anchors))
         buffer.clear()
         link_chars = anchors = 0
 
@@ -340,9 +341,8 @@ def walk(html: str) -> Walk:
         tokens = parent[7]
         chain = parent[8]
         if tag in attr_tags:
-            items = node.items()
-            given = dict(items) if items else _NO_ATTRS
-            attrs = " ".join(filter(None, (given.get("class"), given.get("id"), given.get("role"))))
+            get = node.get
+            attrs = " ".join(filter(None, (get("class"), get("id"), get("role"))))
             named = carries = False
             if attrs:
                 new, named = _attrs_of(attrs)
@@ -352,7 +352,7 @@ def walk(html: str) -> Walk:
             if tag in TAG_TOKENS:
                 tokens = (*tokens, (depth, TAG_TOKENS[tag], serial))
                 carries = True
-            itemprop = given.get("itemprop")
+            itemprop = get("itemprop")
             if itemprop:
                 named = named or itemprop == "articleBody"
                 _read_itemprop(node, itemprop, found)
@@ -556,9 +556,14 @@ def blocks_of(found: Walk) -> list[Block]:
     prose_in, junk_in, _ = counts
     container = choose_container(counts, found.candidates, threads=comment_threads(found))
     depth_of_container = found.candidates[container][0] if container is not None else 0
-    furniture = {
-        serial: is_furniture(prose_in.get(serial, 0), junk_in.get(serial, 0), counts[2]) for serial in found.candidates
-    }
+    furniture: dict[int, bool] = {}  # serial -> `is_furniture`, for the token carriers asked about
+
+    def furniture_at(serial: int) -> bool:
+        known = furniture.get(serial)
+        if known is None:
+            known = furniture[serial] = is_furniture(prose_in.get(serial, 0), junk_in.get(serial, 0), counts[2])
+        return known
+
     blocks = []
     markups: dict[tuple, Markup] = {}  # Markup is frozen: blocks with the same features share one
     token_memo: dict[tuple[int, int], tuple[str, ...]] = {}
@@ -572,9 +577,10 @@ def blocks_of(found: Walk) -> list[Block]:
             tokens = token_memo.get(memo_key)  # type: ignore[assignment]
             if tokens is None:
                 tokens = token_memo[memo_key] = tuple(
-                    dict.fromkeys(t for d, t, s in frame_tokens if d > cut and (furniture[s] or t in PROSE_TOKENS))
+                    dict.fromkeys(t for d, t, s in frame_tokens if d > cut and (t in PROSE_TOKENS or furniture_at(s)))
                 )
-        key = (tag, heading, in_list, in_table, depth, round(raw.link_chars / len(raw.text), 3), group, tokens, inside)
+        density = round(raw.link_chars / len(raw.text), 3) if raw.link_chars else 0.0
+        key = (tag, heading, in_list, in_table, depth, density, group, tokens, inside)
         markup = markups.get(key)
         if markup is None:
             markup = markups[key] = Markup(tag if tag != "#root" else "body", *key[1:])
