@@ -596,8 +596,8 @@ def outside_article(view: View, *, region: Region | None = None) -> Iterator[tup
             if view.alive(i):
                 yield i, "no article text on the page"
         return
-    for i in range(len(view)):
-        if region.start <= i <= region.end or i == region.title or not view.alive(i):
+    for i in itertools.chain(range(region.start), range(region.end + 1, len(view))):
+        if i == region.title or not view.alive(i):
             continue
         where = "before the article" if i < region.start else "after the article"
         if region.cut is not None and i == region.cut:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from cleaner.heuristics.markup import content_list_item
-from cleaner.heuristics.view import View
+from cleaner.heuristics.view import View, text_flag
 
 
 def title_repeat(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]]:
@@ -31,6 +31,9 @@ def title_repeat(view: View, *, max_words: int = 40) -> Iterator[tuple[int, str]
             yield i, f"repeats the headline (block {first})"
 
 
+_MORE_AT_END = text_flag(lambda f: f.text[-4:].lower() == "more")
+
+
 def repeated_block(view: View, *, min_chars: int = 2) -> Iterator[tuple[int, str]]:
     """A block repeated within the page (a sidebar story listed twice, a label printed in
     two menus): copies after the first occurrence go; the first stays for the other heuristics
@@ -42,6 +45,7 @@ def repeated_block(view: View, *, min_chars: int = 2) -> Iterator[tuple[int, str
     ending in a colon (it introduces what follows: a list stays a list only with its introduction).
     """
     seen: dict[str, int] = {}
+    toggles = view.flagged(_MORE_AT_END)
     for i, key in enumerate(view.keys):
         if len(key) < min_chars:
             continue
@@ -50,12 +54,7 @@ def repeated_block(view: View, *, min_chars: int = 2) -> Iterator[tuple[int, str
                 yield i, f"repeats block {seen[key]}"
         else:
             seen[key] = i
-            if (
-                view.texts[i][-4:].lower() == "more"
-                and i
-                and view.alive(i)
-                and _toggled_copy(view.texts[i - 1], view.texts[i])
-            ):
+            if i in toggles and i and view.alive(i) and _toggled_copy(view.texts[i - 1], view.texts[i]):
                 yield i, f"shortened copy of block {i - 1} (a more/less toggle)"
 
 
