@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from cleaner.heuristics.markup import article_text
 from cleaner.heuristics.region import _QUOTED, Region, list_items, reader_call
-from cleaner.heuristics.view import View, _per_text, _strip_closers, fold, text_flag
+from cleaner.heuristics.view import Features, View, _per_text, _strip_closers, fold, text_flag
 from cleaner.language import capitalised_share
 from cleaner.words import MINOR_WORDS
 
@@ -127,14 +127,17 @@ def _stops_open(view: View, i: int, *, min_words: int = 12) -> bool:
     return not view.terminal[i] and view.words[i] >= min_words and text.split()[-1][:1].islower()
 
 
-def _is_headline(view: View, i: int, *, max_words: int) -> bool:
-    text = view.texts[i]
+def _headline_shaped(f: Features) -> bool:
+    """Two words or more, no ellipsis, no full stop (a question mark is fine), not opening in lower case."""
     return (
-        2 <= view.words[i] <= max_words
-        and not view.ellipsis[i]
-        and (not view.terminal[i] or _strip_closers(text).endswith("?"))
-        and not text[:1].islower()
+        f.words >= 2
+        and not f.ellipsis
+        and (not f.terminal or _strip_closers(f.text).endswith("?"))
+        and not f.text[:1].islower()
     )
+
+
+_HEADLINE = text_flag(_headline_shaped, max_words=20)  # teaser_list's default max_headline_words
 
 
 def _headline_template(view: View, run: list[tuple[int, int | None, int]], *, min_units: int) -> bool:
@@ -186,13 +189,15 @@ def teaser_list(
     if region is None:
         return
     live = [i for i in range(region.start, region.end + 1) if view.alive(i) and i not in view.doc.protected]
+    shaped = view.flagged(_HEADLINE, max_words=max_headline_words)
+    headlines = {i for i in shaped if view.words[i] <= max_headline_words}
     units: list[tuple[int, int | None, int]] = []
     runs: list[list[tuple[int, int | None, int]]] = []
     k = 0
     while k < len(live):
         h = live[k]
         unit = None
-        if _is_headline(view, h, max_words=max_headline_words) and k + 1 < len(live):
+        if h in headlines and k + 1 < len(live):
             name = live[k + 1] if _is_name(view, live[k + 1]) else None
             s_at = k + 2 if name is not None else k + 1
             if s_at < len(live):
