@@ -251,6 +251,14 @@ def test_token_of_matches_whole_words():
     assert token_of("ad-slot sponsored_post") == ("ad", "sponsor")
 
 
+def test_author_boxes_are_named_but_bylines_are_not():
+    """An author box ("post-author", "author-box", "about-the-author") is furniture; a byline's
+    "author" or "author-name" is not (some gold keeps bylines)."""
+    assert token_of("post-author") == token_of("authorbox") == token_of("about-the-author") == ("author-bio",)
+    assert token_of("author-profile vcard") == ("author-bio",)
+    assert token_of("author") == token_of("author-name byline") == ()
+
+
 def test_dumps_have_no_markup():
     doc = to_document(Page(id="t", source="t.txt", content="Line one\nLine two"), extractor="dom")
     assert all(b.markup is None for b in doc.blocks)

@@ -131,12 +131,13 @@ SECTION_TOKENS = frozenset(
 
 # Boilerplate words in class, id and role values: the first group matches a word's start ("comment"
 # for "comments", "comment-list", "sharedaddy"), the second whole words only, so "ad" matches
-# "ad-slot" and not "header", "read" or "shadow". Word boundaries are non-letters.
+# "ad-slot" and not "header", "read" or "shadow"; an author box ("post-author", "author-box") is
+# "author-bio", a byline's "author" nothing. Word boundaries are non-letters.
 _BOILERPLATE = re.compile(
     r"(?<![a-z])(?:(nav|menu|footer|sidebar|related|recommend|comment|shar|social|newsletter|subscri|promo|advert"
     r"|sponsor|banner|breadcrumb|cookie|widget|popup|modal|masthead|toolbar|paginat|trending|popular|disqus"
     r"|outbrain|taboola|login|signup|caption)[a-z]*|(ads?|tags?|skip|pager|side-bar|most-read|more-stories|read-more"
-    r"|author-bio|bio))(?![a-z])"
+    r"|author-bio|bio|(?:post|about|about-the)-author|author-?(?:box|info|profile|details|card|description)))(?![a-z])"
 )
 _TOKEN_NAMES = {
     "shar": "share",
@@ -164,7 +165,8 @@ def token_of(value: str) -> tuple[str, ...]:
     ()
     """
     found = _BOILERPLATE.findall(value.lower().replace("_", "-"))
-    return tuple(dict.fromkeys(_TOKEN_NAMES.get(t, t) for pair in found for t in pair if t))
+    names = (("author-bio" if "author" in t else _TOKEN_NAMES.get(t, t)) for pair in found for t in pair if t)
+    return tuple(dict.fromkeys(names))
 
 
 #: an open paragraph-level element (inline elements share their block's frame), a plain tuple for
