@@ -84,18 +84,25 @@ def markup_boilerplate(view: View) -> Iterator[tuple[int, str]]:
     Must not take the headline (an ``h1``), nor, on a page without an article container, a
     sentence-like paragraph (the tokens then come from every ancestor, wrappers included).
     """
+    details: dict[int, str | None] = {}  # id(markup) -> the detail, or None: blocks share their Markup
+    alive = view.alive
     for i, block in enumerate(view.doc.blocks):
         markup = block.markup
         if markup is None:
             return
-        if not markup.tokens or markup.heading == 1 or not view.alive(i):
+        if not markup.tokens or markup.heading == 1 or not alive(i):
             continue
         if markup.in_article is None and view.is_prose(i):
             continue
-        weak_ok = markup.in_article is not True
-        hit = next((t for t in markup.tokens if t in STRONG_TOKENS or (weak_ok and t in WEAK_TOKENS)), None)
-        if hit is not None:
-            yield i, f"inside <{markup.tag}> under a '{hit}' element"
+        key = id(markup)
+        if key in details:
+            detail = details[key]
+        else:
+            weak_ok = markup.in_article is not True
+            hit = next((t for t in markup.tokens if t in STRONG_TOKENS or (weak_ok and t in WEAK_TOKENS)), None)
+            detail = details[key] = None if hit is None else f"inside <{markup.tag}> under a '{hit}' element"
+        if detail is not None:
+            yield i, detail
 
 
 def link_block(view: View, *, min_density: float = 0.8, max_words: int = 25) -> Iterator[tuple[int, str]]:
