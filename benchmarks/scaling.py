@@ -126,7 +126,7 @@ def _disk(path: Path) -> int:
     return total
 
 
-def corpus_run(source: Path, pages: int, workers: int, engine: str, work: Path) -> dict:
+def corpus_run(source: Path, pages: int, workers: int, engine: str, work: Path, extra: list[str] = ()) -> dict:
     """One `cleaner clean` with the corpus stage on, sampled every 0.5 s (CPU per process, temp disk)."""
     import subprocess
     import threading
@@ -137,7 +137,7 @@ def corpus_run(source: Path, pages: int, workers: int, engine: str, work: Path) 
     out = work / ("out" if engine == "ray" else "out.parquet")
     target = f"{out}/" if engine == "ray" else str(out)  # Ray writes a dataset folder (a Path drops the '/')
     command = [sys.executable, "-m", "cleaner.cli", "clean", str(source), "-o", target, "-q"]
-    command += ["--workers", str(workers), "--engine", engine]
+    command += ["--workers", str(workers), "--engine", engine, *extra]
     env = {**os.environ, "TMPDIR": str(scratch)}
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -204,7 +204,7 @@ def corpus_main(args) -> int:
                 for workers in (int(x) for x in args.corpus_workers.split(",")):
                     if engine == "ray" and workers > 1:
                         continue
-                    r = corpus_run(source, pages, workers, engine, work)
+                    r = corpus_run(source, pages, workers, engine, work, args.clean_args.split())
                     figures.append(r)
                     print(
                         f"| {pages:,} | {engine} | {workers} | {r['seconds']:.0f} | {pages / r['seconds']:.0f} | "
@@ -236,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", help="generated page counts for the corpus-stage run (comma-separated)")
     parser.add_argument("--corpus-workers", default="1", help="worker counts for --corpus (default 1)")
     parser.add_argument("--engines", default="local", help="engines for --corpus: local, ray (default local)")
+    parser.add_argument("--clean-args", default="", help="more `cleaner clean` options for --corpus runs")
     args = parser.parse_args(argv)
     if args.corpus:
         return corpus_main(args)
