@@ -302,6 +302,11 @@ def test_one_date_reader_for_both_paths():
     assert first_date("2019-03-07T10:00:00+01:00") == "2019-03-07" and first_date("2019/3/7") == "2019-03-07"
     assert first_date("Tue Nov 19 2019 03:05:46 GMT+0000") == "2019-11-19"
     assert first_date("2019-02-30") is None and first_date("March 7") is None
+    # compact values ("20190307", "2019.03.07") only where a field says the value is a date
+    assert first_date("20190307", compact=True) == first_date("2019.03.07", compact=True) == "2019-03-07"
+    assert first_date("20190307") is None and first_date("20190230", compact=True) is None
+    meta = '<meta name="date" content="20190307">'
+    assert to_document(page(article(), head=meta), extractor="dom").info.date == "2019-03-07"
     head = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "Tue Nov 19 2019"}</script>'
     assert to_document(page(article(), head=head), extractor="dom").info.date == "2019-11-19"
 

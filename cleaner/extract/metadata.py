@@ -92,9 +92,10 @@ def _first(*values: Any) -> str | None:
 
 
 def _first_date(*values: Any) -> str | None:
-    """The date of the first value that holds one (`widgets.first_date`)."""
+    """The date of the first value that holds one (`widgets.first_date`, compact values included:
+    a field named for a date holds one, "20190307" too)."""
     for value in values:
-        date = first_date(value[:60]) if isinstance(value, str) else None
+        date = first_date(value[:60], compact=True) if isinstance(value, str) else None
         if date:
             return date
     return None

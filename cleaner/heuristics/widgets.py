@@ -357,6 +357,9 @@ _TEXT_DATE = re.compile(
 )
 _DOTTED_DATE = re.compile(r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>(?:19|20)\d\d)\b")
 _ISO_DATE = re.compile(r"\b(?:19|20)\d\d[-/](?:0?[1-9]|1[0-2])[-/](?:0?[1-9]|[12]\d|3[01])(?!\d)")
+# a machine-written value's compact form ("20190307", "2019.03.07"): read only where a field says the
+# value is a date (`compact`, the HTML metadata); in a dump's text such digits are as often an id
+_COMPACT_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)(\.?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
 _ROLES = frozenset({"writer", "correspondent", "reporter", "editor", "columnist", "contributor"})
 _ROLE_WORDS = frozenset(
     {"staff", "contributing", "senior", "special", "sports", "associated", "press", "ap", "reuters", "afp", "pa", "the"}
@@ -435,10 +438,15 @@ def dateline_date(text: str) -> str | None:
     return first_date(text)
 
 
-def first_date(text: str) -> str | None:
+def first_date(text: str, *, compact: bool = False) -> str | None:
     """The first whole date in `text` as ``YYYY-MM-DD`` (see `dateline_date`), or None: the one
-    date reader of both paths (the HTML metadata's values use it too)."""
+    date reader of both paths (the HTML metadata's values use it too, with `compact` dates).
+
+    Must not read compact digits ("20190307") unless `compact`: in running text they are ids."""
     found: list[tuple[int, str]] = []
+    if compact:
+        for m in _COMPACT_DATE.finditer(text):
+            found.append((m.start(), _ymd(int(m[1]), int(m[3]), int(m[4]))))
     for m in _TEXT_DATE.finditer(text):
         month = _MONTH_NUMBER[(m["month"] or m["month2"])[:3].lower()]
         found.append((m.start(), _ymd(int(m["year"] or m["year2"]), month, int(m["day"] or m["day2"]))))
