@@ -376,8 +376,10 @@ class Document:
         self.add(mapped)
         return len(self.removals) - before
 
-    def sorted_removals(self) -> list[Removal]:
-        return sorted(self.removals, key=_REMOVAL_ORDER)
+    def sorted_removals(self, blocks: range | None = None) -> list[Removal]:
+        """The removals in block order (then start, end); with `blocks`, only those of these blocks."""
+        removals = self.removals if blocks is None else [r for r in self.removals if r.block in blocks]
+        return sorted(removals, key=_REMOVAL_ORDER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -304,8 +305,6 @@ class _Steps:
     """Logs (debug) the wall time and the RSS after each build step: where a corpus size's time goes."""
 
     def __init__(self):
-        import time
-
         self.clock = time.perf_counter
         self.last = self.clock()
 

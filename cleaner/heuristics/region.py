@@ -296,15 +296,15 @@ def _previous_text(view: View, i: int) -> int | None:
     return j if j >= 0 else None
 
 
-def _texty(view: View, i: int, *, long_words: int = 25, min_words: int = 8) -> bool:
-    """Prose as the region counts it: a sentence-like paragraph, a long block of several sentences,
-    or a paragraph a pagination marker ends (page one of a multi-page article)."""
-    w = view.words[i]
-    return (
-        view.prose[i]
-        or (w >= long_words and _runs_of_sentences(view.texts[i]))
-        or (w >= min_words and _continued(view.texts[i]))
-    )
+def _texty(view: View, i: int) -> bool:
+    """Prose as the region counts it: a sentence-like paragraph, or `_prose_however_it_ends`."""
+    return view.prose[i] or _prose_however_it_ends(view.words[i], view.texts[i])
+
+
+def _prose_however_it_ends(words: int, text: str, *, long_words: int = 25, min_words: int = 8) -> bool:
+    """A long block of several sentences (`long_words` or more), or a paragraph a pagination
+    marker ends (`min_words` or more: page one of a multi-page article)."""
+    return (words >= long_words and _runs_of_sentences(text)) or (words >= min_words and _continued(text))
 
 
 def _scores(view: View, *, short_penalty: float, lists: frozenset[int] = frozenset()) -> list[float]:
@@ -321,7 +321,7 @@ def _scores(view: View, *, short_penalty: float, lists: frozenset[int] = frozens
             # neutral: removed blocks so that cleaning clean text finds the same region (idempotence),
             # blank-looking ones because a reader sees nothing there
             scores.append(0.0)
-        elif prose or (w >= 25 and _runs_of_sentences(texts[i])) or (w >= 8 and _continued(texts[i])):  # `_texty`
+        elif prose or _prose_however_it_ends(w, texts[i]):  # `_texty`
             scores.append(float(w))
         elif i in lists:
             scores.append(1.0)

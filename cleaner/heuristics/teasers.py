@@ -304,16 +304,12 @@ def _bio_names(text: str) -> tuple[str, ...]:
     that does not (no writer word, a quote, a contributor's credit)."""
     if not _BIO_WORD.search(text) or _QUOTED.search(text) or _CONTRIBUTED.search(text):
         return ()
-    return tuple(_capitalised_runs(" ".join(text.split()[:8])))
+    return tuple(_CAPITALISED_RUN.findall(" ".join(text.split()[:8])))
 
 
 # "X contributed to this report" credits a reporter; it is no bio
 _CONTRIBUTED = re.compile(r"\bcontribut\w*\s+(?:to|reporting)\b", re.IGNORECASE)
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2}")
-
-
-def _capitalised_runs(text: str) -> list[str]:
-    return _CAPITALISED_RUN.findall(text)
 
 
 def trailing_boilerplate(

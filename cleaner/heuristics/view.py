@@ -202,9 +202,8 @@ class View:
             self.prose = [self._prose(i, 8, 25) for i in range(len(self.texts))]
         self.live = defaultdict(_TRUE, dict.fromkeys(range(len(self.texts)), True))
         self.live.update(dict.fromkeys(self.gone, False))
+        self.live.update(dict.fromkeys(self.taken, False))
         self.alive = self.live.__getitem__
-        for i, value in list(self.taken.items()):
-            self.take(i, value)
 
     def take(self, i: int, value: tuple[str, str]) -> None:
         """Record a heuristic's removal of block `i` (`taken`) and mark it dead (`alive`)."""

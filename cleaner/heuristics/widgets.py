@@ -488,8 +488,7 @@ def page_info(doc: Document, *, before: int = 3, after: int = 3) -> PageInfo | N
     first = next((i for i in kept if head is None or i > head), kept[-1])
     low, high = (first if head is None else head) - before, first + after
     author = date = None
-    near = [r for r in doc.removals if low <= r.block <= high]
-    for r in sorted(near, key=lambda r: (r.block, r.start, r.end)):  # in `sorted_removals` order
+    for r in doc.sorted_removals(range(low, high + 1)):
         if r.start != 0 or r.end != len(doc.blocks[r.block].text):
             continue
         kind = r.reason.split(":", 1)[1] if r.reason.startswith("heuristic:") else r.reason.rsplit("/", 1)[-1]
