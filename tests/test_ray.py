@@ -62,13 +62,21 @@ def rows(folder: Path) -> tuple[dict[str, tuple], list[list[str]]]:
 
 
 def test_same_rows_as_local_engine(ray_instance, corpus, tmp_path, monkeypatch):
+    from cleaner.dedup import CorpusIndex
+    from cleaner.dedup.shards import FingerprintShards
     from cleaner.engine import ray as ray_engine
 
-    counted: list[int] = []
-    real = ray_engine._count_on_ray
-    monkeypatch.setattr(ray_engine, "_count_on_ray", lambda jobs, *a: counted.append(len(jobs)) or real(jobs, *a))
+    built: list[tuple] = []
+    real = ray_engine._build_on_ray
+    monkeypatch.setattr(ray_engine, "_build_on_ray", lambda *a: built.append(real(*a)) or built[-1])
     config = Config(repeat_min_docs=3, row_group_size=50)
     local = run([str(corpus)], str(tmp_path / "local") + "/", config, progress=False)
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the Ray engine's driver writes no shard and builds no index")
+
+    monkeypatch.setattr(FingerprintShards, "add", not_here)
+    monkeypatch.setattr(CorpusIndex, "from_shards", not_here)
     remote = run([str(corpus)], str(tmp_path / "ray") + "/", config.replace(engine="ray"), progress=False)
 
     local_rows, local_clusters = rows(tmp_path / "local")
@@ -79,8 +87,10 @@ def test_same_rows_as_local_engine(ray_instance, corpus, tmp_path, monkeypatch):
     for name in ("documents", "read_errors", "failed", "raw_chars", "clean_chars", "empty"):
         assert getattr(remote, name) == getattr(local, name), name
     assert remote.read_errors == 2 and remote.reasons == local.reasons
-    # the per-site repeat counting ran in Ray tasks (partitions of block clusters), with the local counts
-    assert counted and all(n > 1 for n in counted)
+    # the index was built in a Ray task, its per-site repeat counting in more tasks (partitions of block
+    # clusters), with the local counts; the run's work folder (fingerprints, shards, index) is gone
+    assert len(built) == 1 and built[0][1] > 1
+    assert not Path(built[0][0].folder).exists()
     assert remote.largest_blocks == local.largest_blocks and remote.largest_duplicates == local.largest_duplicates
 
     assert (tmp_path / "ray" / "_SUCCESS").exists()
@@ -122,3 +132,48 @@ def test_without_ray_the_engine_names_the_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if it were not installed
     with pytest.raises(ConfigError, match=r"pip install 'cleaner\[ray\]'"):
         run([str(tmp_path)], str(tmp_path / "out") + "/", Config(engine="ray"))
+
+
+def test_the_tally_counts_each_page_once_in_a_few_runs():
+    """Batches reported out of order, twice (a retried batch), across files and files without pages: the
+    runs of counted pages join into one, and a page counted once is known."""
+    from cleaner.engine.ray import Coverage, _runs
+
+    counted = Coverage()
+    # file 0: pages 0-4; file 1: no pages; file 2: pages 0-2; file 3: page 0
+    batches = [_runs([0, 0, 0], [0, 1, 2], [False, False, False]), _runs([0, 0, 2], [3, 4, 0], [False, True, False])]
+    batches.append(_runs([2, 2, 3], [1, 2, 0], [False, True, True]))
+    assert batches[1] == [(0, 3, 4, True), (2, 0, 0, False)]
+    for runs in (batches[2], batches[0], batches[1]):
+        for file, first, last, ends in runs:
+            counted.add((file, first), (file, last), ends)
+    assert len(counted) == 2  # file 1 has not said it has no pages
+    assert (0, 4) in counted and (2, 0) in counted and (3, 0) in counted and (0, 5) not in counted
+    counted.add((1, -1), (1, -1), True)
+    assert len(counted) == 1 and (1, -1) in counted and (4, 0) not in counted
+
+
+def test_a_retried_batch_is_counted_once(ray_instance):
+    from cleaner.engine.ray import _runs, _tally_class
+    from cleaner.engine.run import RunSummary
+
+    tally = _tally_class().remote()
+    part = RunSummary(documents=2)
+    first, second = _runs([0, 0], [0, 1], [False, True]), _runs([1], [0], [True])
+    for runs in (second, first, second, first):  # the second report of each is a retry's
+        ray_instance.get(tally.add.remote(runs, (part, [], [])))
+    total, problems = ray_instance.get(tally.parts.remote())
+    assert total.documents == 4 and problems == {}
+    assert ray_instance.get(tally.runs.remote()) == 1
+
+
+def test_a_work_folder_a_node_cannot_see_stops_the_run(ray_instance, corpus, tmp_path, monkeypatch):
+    from cleaner.engine import ray as ray_engine
+
+    nodes = [node["NodeID"] for node in ray_instance.nodes() if node["Alive"]]
+    assert ray_engine._nodes_without(ray_instance, str(corpus)) == []
+    assert ray_engine._nodes_without(ray_instance, str(tmp_path / "absent")) == nodes
+    monkeypatch.setattr(ray_engine, "_nodes_without", lambda ray, path: ["a-node-without-it"])
+    with pytest.raises(ConfigError, match=r"not visible from 1 node.*a-node-without-it.*set TMPDIR"):
+        run([str(corpus)], str(tmp_path / "out") + "/", Config(engine="ray"), progress=False)
+    assert not (tmp_path / "out").exists()
