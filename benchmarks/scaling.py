@@ -16,7 +16,9 @@ copied into the repo) are replicated N times into a temporary JSON Lines file
 (`cleaner.generate`, streamed to JSON Lines, so any N fits): per N and worker count, wall and CPU time, peak RSS (the
 biggest process), the parent's and the workers' CPU seconds per page (from
 /proc, sampled), and the peak disk used by the run's temporary files (spill,
-fingerprint shards, index, DuckDB spill) per page:
+fingerprint shards, index, DuckDB spill) per page, and a digest of the output rows (`id`, `text`,
+`removed`, `lang`, `dup_cluster`, `dup_rank`, in id order), so runs with other engines or worker counts
+on the same pages can be checked for the same rows:
 
     python benchmarks/scaling.py --corpus 10000,100000 --corpus-workers 1
     python benchmarks/scaling.py --corpus 10000 --corpus-workers 1,2 --engines local,ray
@@ -126,6 +128,22 @@ def _disk(path: Path) -> int:
     return total
 
 
+def _rows_digest(out: Path) -> str:
+    """A digest of an output's rows (a Parquet file or a dataset folder) that does not depend on row order."""
+    import pyarrow.dataset as pads
+    import xxhash
+
+    columns = ["id", "text", "removed", "lang", "dup_cluster", "dup_rank"]
+    keyed = []
+    for batch in pads.dataset(str(out), format="parquet").to_batches(columns=columns, batch_size=4096):
+        for row in batch.to_pylist():
+            keyed.append((row["id"], xxhash.xxh3_64_hexdigest(json.dumps(row, sort_keys=True).encode())))
+    digest = xxhash.xxh3_128()
+    for key, value in sorted(keyed):
+        digest.update(f"{key}\0{value}\n".encode("utf-8", "surrogatepass"))
+    return f"{len(keyed)} rows {digest.hexdigest()[:16]}"
+
+
 def corpus_run(source: Path, pages: int, workers: int, engine: str, work: Path, extra: list[str] = ()) -> dict:
     """One `cleaner clean` with the corpus stage on, sampled every 0.5 s (CPU per process, temp disk)."""
     import subprocess
@@ -168,6 +186,7 @@ def corpus_run(source: Path, pages: int, workers: int, engine: str, work: Path, 
     largest = sorted(memory.values(), key=lambda m: -m[1])[:6]
     import shutil
 
+    rows = _rows_digest(out) if out.exists() else None
     shutil.rmtree(out, ignore_errors=True) if out.is_dir() else out.unlink(missing_ok=True)
     return {
         "pages": pages,
@@ -183,6 +202,7 @@ def corpus_run(source: Path, pages: int, workers: int, engine: str, work: Path, 
             {"name": n, "peak_rss_mib": r / 2**20, "shared_mib": sh / 2**20, "file_mib": f / 2**20}
             for n, r, sh, f in largest
         ],
+        "rows_digest": rows,
         "exit": os.waitstatus_to_exitcode(status),
         "error": err[-400:] if os.waitstatus_to_exitcode(status) not in (0, 1) else None,
     }
@@ -192,9 +212,18 @@ def corpus_main(args) -> int:
     figures = []
     print(
         "| pages | engine | workers | wall s | pages/s | peak RSS MiB | parent CPU ms/page | workers CPU ms/page "
-        "| peak temp disk KB/page |\n|---|---|---|---|---|---|---|---|---|",
+        "| peak temp disk KB/page | rows |\n|---|---|---|---|---|---|---|---|---|---|",
         flush=True,
     )
+    first: dict[int, str] = {}  # pages: the rows of the first run on them
+
+    def same(r: dict) -> str:
+        """Whether a run gave the rows of the first run on the same pages."""
+        digest = r["rows_digest"]
+        if digest is None or first.setdefault(r["pages"], digest) is digest:
+            return ""
+        return " (same)" if first[r["pages"]] == digest else " (DIFFERENT)"
+
     with tempfile.TemporaryDirectory(prefix="cleaner-corpus-scale-") as tmp:
         work = Path(tmp)
         for n in (int(x) for x in args.corpus.split(",")):
@@ -209,8 +238,8 @@ def corpus_main(args) -> int:
                     print(
                         f"| {pages:,} | {engine} | {workers} | {r['seconds']:.0f} | {pages / r['seconds']:.0f} | "
                         f"{r['peak_rss_mib']:.0f} | {r['parent_cpu_ms_per_page']:.2f} | "
-                        f"{r['other_cpu_ms_per_page']:.2f} | {r['peak_disk_bytes_per_page'] / 1000:.1f} |"
-                        + (f" error: {r['error']}" if r["error"] else ""),
+                        f"{r['other_cpu_ms_per_page']:.2f} | {r['peak_disk_bytes_per_page'] / 1000:.1f} | "
+                        f"{r['rows_digest'] or '-'}{same(r)} |" + (f" error: {r['error']}" if r["error"] else ""),
                         flush=True,
                     )
                     for m in r["largest_processes"]:

@@ -233,7 +233,9 @@ def _fingerprint_batch(batch: dict[str, Any], *, config: Config) -> dict[str, An
     import pyarrow as pa
 
     fps = [pickle.dumps(o) for o in outcomes if not isinstance(o, worker.Failure)]
-    return pa.table({"fp": pa.array(fps, pa.binary())})
+    table = pa.table({"fp": pa.array(fps, pa.binary())})
+    _release_free_memory()
+    return table
 
 
 def _clean_batch(batch: dict[str, Any], *, config: Config, holder: list[Any], schema: Any, tally: Any):
@@ -258,7 +260,29 @@ def _clean_batch(batch: dict[str, Any], *, config: Config, holder: list[Any], sc
         # wait for the tally to take it: a fire-and-forget call could reach the actor after the driver's
         # final read of the tally (calls from different callers are not ordered)
         ray.get(tally.add.remote(runs, (part, failures, notices)))
-    return rows_table(rows, schema)
+    table = rows_table(rows, schema)
+    _release_free_memory()
+    return table
+
+
+def _release_free_memory() -> None:
+    """Give the heap freed by a batch back to the system: glibc's `malloc_trim` and Arrow's pool.
+
+    A Ray worker lives for the whole run, and without it its own memory grew with the pages it had
+    cleaned (about 10 MiB per 10k pages of a run: freed memory the allocators kept, as the memos clear
+    at their bounds and refill, and each output file's rows are freed once it is written).
+    """
+    import ctypes
+    import ctypes.util
+
+    import pyarrow as pa
+
+    if "trim" not in _process:
+        libc = ctypes.util.find_library("c")
+        _process["trim"] = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if _process["trim"] is not None:
+        _process["trim"](0)
+    pa.default_memory_pool().release_unused()
 
 
 def _runs(files: list[int], pages: list[int], lasts: list[bool]) -> list[tuple[int, int, int, bool]]:
