@@ -334,8 +334,12 @@ def _index(ray, sources: list, config: Config, work: Path) -> Any:
 
 
 def _build_on_ray(ray, fingerprints: Path, folder: Path, config: Config) -> tuple[Any, int]:
-    """`_build_index` in one Ray task (one CPU); the driver waits for the index's folder name."""
-    task = ray.remote(num_cpus=1)(_build_index)
+    """`_build_index` in one Ray task (one CPU); the driver waits for the index's folder name.
+
+    The build's and the counting's processes exit after their task (`max_calls=1`): a worker Ray reuses
+    for pass 2 would otherwise keep what the build's DuckDB and arrays left in its heap.
+    """
+    task = ray.remote(num_cpus=1, max_calls=1)(_build_index)
     return ray.get(task.remote(str(fingerprints), str(folder), config))
 
 
@@ -406,7 +410,7 @@ def _count_on_ray(jobs: list[tuple[str, str, str]], min_site: int, min_corpus: i
 
     from cleaner.dedup.build import count_partition
 
-    task = ray.remote(num_cpus=1)(count_partition)
+    task = ray.remote(num_cpus=1, max_calls=1)(count_partition)
     ray.get([task.remote(*job, min_site, min_corpus) for job in jobs])
 
 
