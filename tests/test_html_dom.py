@@ -190,7 +190,7 @@ def test_a_comment_thread_is_never_the_container():
     found = walk(page(body).content)
     container = choose_container(word_counts(found), found.candidates, threads=comment_threads(found))
     thread = next(iter(comment_threads(found)))
-    assert found.raws[found.first_raw[thread]].text == "Article Comments" and container != thread
+    assert found.raws[found.first_raw[thread]][0] == "Article Comments" and container != thread
     text = cleaned(page(body))
     assert PROSE[0] in text and PROSE[1] in text
 

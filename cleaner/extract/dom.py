@@ -154,6 +154,8 @@ _ENDS = frozenset(".!?\"'”’)")
 _HEAD_TAGS = frozenset({"meta", "title", "script", "time"})
 _VOID_BLOCKS = frozenset({"br", "hr"})
 _SUBHEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+#: elements that change the context (heading, in_list, in_table, group) they pass to their content
+_CONTEXT_TAGS = frozenset(HEADINGS) | LIST_ITEMS | CELLS | GROUPS
 
 
 def token_of(value: str) -> tuple[str, ...]:
@@ -170,18 +172,13 @@ def token_of(value: str) -> tuple[str, ...]:
 
 
 #: an open paragraph-level element (inline elements share their block's frame), a plain tuple for
-#: speed: (depth, tag, serial, heading, in_list, in_table, group, tokens, chain), where tokens are
-#: the (depth, token, serial) of the ancestors that carry one and chain the serials of container
-#: candidates from the root down
-_Frame = tuple[int, str, int, int, bool, bool, int, tuple[tuple[int, str, int], ...], tuple[int, ...]]
-
-
-@dataclass(slots=True)
-class _Raw:
-    text: str
-    frame: _Frame
-    link_chars: int
-    anchors: int  # links that start inside it
+#: speed: (depth, tag, serial, context, tokens, counted), where context is (heading, in_list,
+#: in_table, group), shared with the parent unless the element changes it; tokens are the
+#: (depth, token, serial) of the ancestors that carry one; counted is the serial of the innermost
+#: counted element around it (a container candidate or token carrier, `Walk.candidates`), -1 if none
+_Frame = tuple[int, str, int, tuple[int, bool, bool, int], tuple[tuple[int, str, int], ...], int]
+#: a block of text as the walk found it: (text, frame, link characters, links that start inside it)
+_Raw = tuple[str, _Frame, int, int]
 
 
 @dataclass
@@ -205,6 +202,28 @@ _PARSER = None
 #: class/id/role value -> (boilerplate tokens, named for the article): pages of a site repeat them
 _ATTRS: dict[str, tuple[tuple[str, ...], bool]] = {}
 _ATTRS_MAX = 50_000
+
+# What the walk does with an element, by tag (`_KINDS`; a tag not listed is inline). The
+# paragraph-level kinds come last, so `kind >= _BLOCK` says an element ends a block, and
+# `kind >= _ATTR_BLOCK` that its class/id/role are read (`ATTR_TAGS`).
+_INLINE, _LINK, _SPAN, _META, _SKIP, _IGNORE, _BLOCK, _SUBHEADING, _VOID, _ATTR_BLOCK, _CONTAINER = range(11)
+_KINDS: dict = {}
+
+
+def _kinds() -> dict:
+    """`_KINDS`, filled on first use (lxml's node types are imported lazily)."""
+    if not _KINDS:
+        from lxml import etree
+
+        _KINDS.update(dict.fromkeys(BLOCK_TAGS, _BLOCK))
+        _KINDS.update(dict.fromkeys(ATTR_TAGS, _ATTR_BLOCK))
+        _KINDS.update(dict.fromkeys(CONTAINER_TAGS, _CONTAINER))
+        _KINDS.update(dict.fromkeys(_SUBHEADINGS, _SUBHEADING))
+        _KINDS.update(dict.fromkeys(_VOID_BLOCKS, _VOID))
+        _KINDS.update(dict.fromkeys(SKIP_TAGS, _SKIP))
+        _KINDS.update({"a": _LINK, "span": _SPAN, "meta": _META, "title": _META, "time": _META})
+        _KINDS.update(dict.fromkeys((etree.Comment, etree.ProcessingInstruction, etree.Entity), _IGNORE))
+    return _KINDS
 
 
 def _parser():
@@ -230,12 +249,18 @@ def _attrs_of(value: str) -> tuple[tuple[str, ...], bool]:
     return known
 
 
+_ROOT: _Frame = (0, "#root", 0, (0, False, False, -1), (), -1)
+
+
 def walk(html: str) -> Walk:
     """Parse `html` and walk it once (see the module doc).
 
-    Speed: one lxml parse, one `iterwalk`; only paragraph-level elements get a frame (an inline
-    element shares its block's), open links are counted rather than stacked, and class/id/role
-    values are read through a memo (`_attrs_of`).
+    Speed: one lxml parse, one `iterwalk` whose loop does the least per element: a tag's kind is
+    one dict lookup (`_KINDS`); only paragraph-level elements get a frame, which shares its
+    parent's context unless the element changes it; an inline element only adds its text; a
+    block's text is joined and its white space collapsed once, when the block ends; class/id/role
+    values are read through a memo (`_attrs_of`); subtrees without readable text (`SKIP_TAGS`)
+    are never entered.
     """
     from lxml import etree
 
@@ -246,142 +271,176 @@ def walk(html: str) -> Walk:
         return found
     if root is None:
         return found
-    stack: list[_Frame] = [(0, "#root", 0, 0, False, False, -1, (), ())]  # the owning block per open element
-    serial = 0
-    max_depth = 0
+    kinds = _kinds()
+    # `owner` is the frame that owns text at this point; `owners` holds, per open element, the
+    # owner to restore when it ends (a section heading changes its parent's owner, `section_tokens`)
+    owner = _ROOT
+    owners: list[_Frame] = [_ROOT]
+    open_kinds: list[int] = [_INLINE]
+    serial = max_depth = 0
     links = 0  # open <a> elements
     anchors = 0  # <a> elements started since the last block ended
-    buffer: list[str] = []
     link_chars = 0
+    buffer: list[str] = []
+    append = buffer.append
     raws = found.raws
     candidates, parents = found.candidates, found.parents
-    block_tags, skip_tags, head_tags, attr_tags = BLOCK_TAGS, SKIP_TAGS, _HEAD_TAGS, ATTR_TAGS
-
-    def flush(owner: _Frame) -> None:
-        nonlocal link_chars, anchors
-        text = buffer[0] if len(buffer) == 1 else "".join(buffer)
-        if not text.isspace():
-            text = " ".join(text.split())
-            if text:
-                raws.append(_Raw(text, owner, min(link_chars, len(text)), anchors))
-        buffer.clear()
-        link_chars = anchors = 0
-
-    def add(text: str, owner: _Frame) -> None:
-        nonlocal link_chars
-        if owner[1] == "pre" and "\n" in text:
-            for i, line in enumerate(text.split("\n")):
-                if i and buffer:
-                    flush(owner)
-                buffer.append(line)
-        else:
-            buffer.append(text)
-        if links:
-            link_chars += len(text.strip())
+    attrs_memo = _ATTRS
 
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, node in walker:
-        tag = node.tag
-        if tag.__class__ is not str:
-            continue
         if event == "end":
-            if tag in block_tags:
+            kind = open_kinds.pop()
+            if kind >= _BLOCK:
                 if buffer:
-                    flush(stack[-1])
-            elif tag == "a":
+                    text = buffer[0] if len(buffer) == 1 else "".join(buffer)
+                    buffer.clear()
+                    if not text.isspace():
+                        text = " ".join(text.split())
+                        if text:
+                            raws.append((text, owner, min(link_chars, len(text)), anchors))
+                    link_chars = anchors = 0
+            elif kind == _LINK:
                 links -= 1
-            stack.pop()
-            tail = node.tail
-            if tail:
-                if links or stack[-1][1] == "pre":
-                    add(tail, stack[-1])
+            owner = owners.pop()
+            if kind == _IGNORE:
+                continue
+            text = node.tail
+            if text:
+                if "\n" in text and owner[1] == "pre":
+                    link_chars, anchors = _pre_lines(text, buffer, raws, owner, link_chars, anchors)
                 else:
-                    buffer.append(tail)
+                    append(text)
+                if links:
+                    link_chars += len(text.strip())
             continue
-        parent = stack[-1]
-        depth = len(stack)
+        tag = node.tag
+        kind = kinds.get(tag, _INLINE)
+        owners.append(owner)
+        open_kinds.append(kind)
+        if kind == _IGNORE:
+            continue
+        depth = len(owners) - 1
         if depth > max_depth:
             max_depth = depth
-        if tag not in block_tags:
-            if tag in skip_tags:
+        if kind < _BLOCK:
+            if kind == _LINK:
+                links += 1
+                anchors += 1
+                itemprop = node.get("itemprop")
+                if itemprop:
+                    _read_itemprop(node, itemprop, found)
+            elif kind == _SKIP:
                 if tag == "head":
                     for child in node.iter("meta", "title", "script"):
                         _read_meta(child, child.tag, found)
                 elif tag == "script":
                     _read_meta(node, tag, found)
                 walker.skip_subtree()
-            elif tag == "a":
-                links += 1
-                anchors += 1
-                if node.get("itemprop"):
-                    _read_itemprop(node, node.get("itemprop"), found)
-            elif tag in head_tags:
+                continue
+            elif kind == _META:
                 _read_meta(node, tag, found)
-            elif tag == "span" and node.get("itemprop"):
-                _read_itemprop(node, node.get("itemprop"), found)
-            stack.append(parent)
+            elif kind == _SPAN:
+                itemprop = node.get("itemprop")
+                if itemprop:
+                    _read_itemprop(node, itemprop, found)
             text = node.text
-            if text and tag not in skip_tags:
-                if links or parent[1] == "pre":
-                    add(text, parent)
-                else:
-                    buffer.append(text)
-            continue
-        if buffer:
-            flush(parent)
-        serial += 1
-        if tag in _SUBHEADINGS and node.items():
-            section = section_tokens(node)
-            if section:
-                # the heading and what follows it in its parent are the section it names
-                parent = stack[-1] = (*parent[:7], parent[7] + tuple((depth, t, serial) for t in section), *parent[8:])
-                candidates[serial] = (depth, False, False)
-                parents[serial] = parent[8][-1] if parent[8] else -1
-        if tag in _VOID_BLOCKS:  # ends a block and holds no text: no frame of its own
-            stack.append(parent)
-            continue
-        tokens = parent[7]
-        chain = parent[8]
-        if tag in attr_tags:
-            get = node.get
-            attrs = " ".join(filter(None, (get("class"), get("id"), get("role"))))
-            named = carries = False
-            if attrs:
-                new, named = _attrs_of(attrs)
-                if new:
-                    tokens = tokens + tuple((depth, t, serial) for t in new)
+        else:
+            if buffer:
+                text = buffer[0] if len(buffer) == 1 else "".join(buffer)
+                buffer.clear()
+                if not text.isspace():
+                    text = " ".join(text.split())
+                    if text:
+                        raws.append((text, owner, min(link_chars, len(text)), anchors))
+                link_chars = anchors = 0
+            serial += 1
+            parent = owner
+            if kind == _SUBHEADING:
+                section = section_tokens(node)
+                if section:
+                    # the heading and what follows it in its parent are the section it names
+                    owner = owners[-1] = parent = (
+                        *parent[:4],
+                        parent[4] + tuple((depth, t, serial) for t in section),
+                        parent[5],
+                    )
+                    candidates[serial] = (depth, False, False)
+                    parents[serial] = parent[5]
+            elif kind == _VOID:  # ends a block and holds no text: no frame of its own
+                continue
+            tokens = parent[4]
+            counted = parent[5]
+            if kind >= _ATTR_BLOCK:
+                get = node.get
+                value = get("class")
+                ident = get("id")
+                role = get("role")
+                if ident is not None or role is not None:
+                    value = " ".join(filter(None, (value, ident, role)))
+                named = carries = False
+                if value:
+                    known = attrs_memo.get(value) or _attrs_of(value)
+                    new, named = known
+                    if new:
+                        tokens = tokens + tuple((depth, t, serial) for t in new)
+                        carries = True
+                if tag in TAG_TOKENS:
+                    tokens = (*tokens, (depth, TAG_TOKENS[tag], serial))
                     carries = True
-            if tag in TAG_TOKENS:
-                tokens = (*tokens, (depth, TAG_TOKENS[tag], serial))
-                carries = True
-            itemprop = get("itemprop")
-            if itemprop:
-                named = named or itemprop == "articleBody"
-                _read_itemprop(node, itemprop, found)
-            container = tag in CONTAINER_TAGS
-            if container or carries:
-                parents[serial] = chain[-1] if chain else -1
-                chain = (*chain, serial)
-                candidates[serial] = (depth, named or tag == "article" or tag == "main", container)
-        frame: _Frame = (
-            depth,
-            tag,
-            serial,
-            HEADINGS.get(tag, parent[3]),
-            parent[4] or tag in LIST_ITEMS,
-            parent[5] or tag in CELLS,
-            serial if tag in GROUPS else parent[6],
-            tokens,
-            chain,
-        )
-        stack.append(frame)
-        text = node.text
+                itemprop = get("itemprop")
+                if itemprop:
+                    named = named or itemprop == "articleBody"
+                    _read_itemprop(node, itemprop, found)
+                container = kind == _CONTAINER
+                if container or carries:
+                    parents[serial] = counted
+                    counted = serial
+                    candidates[serial] = (depth, named or tag == "article" or tag == "main", container)
+            context = parent[3]
+            if tag in _CONTEXT_TAGS:
+                heading, in_list, in_table, group = context
+                context = (
+                    HEADINGS.get(tag, heading),
+                    in_list or tag in LIST_ITEMS,
+                    in_table or tag in CELLS,
+                    serial if tag in GROUPS else group,
+                )
+            owner = (depth, tag, serial, context, tokens, counted)
+            text = node.text
         if text:
-            add(text, frame)
+            if "\n" in text and owner[1] == "pre":
+                link_chars, anchors = _pre_lines(text, buffer, raws, owner, link_chars, anchors)
+            else:
+                append(text)
+            if links:
+                link_chars += len(text.strip())
     if buffer:
-        flush(stack[-1])
+        text = "".join(buffer)
+        if not text.isspace():
+            text = " ".join(text.split())
+            if text:
+                raws.append((text, owner, min(link_chars, len(text)), anchors))
     found.max_depth = max_depth
     return found
+
+
+def _pre_lines(
+    text: str, buffer: list[str], raws: list[_Raw], owner: _Frame, link_chars: int, anchors: int
+) -> tuple[int, int]:
+    """Text inside ``<pre>``: each line ends a block (as `walk` ends one); the link characters
+    and anchors counted since the last block (reset when a line ends one)."""
+    for i, line in enumerate(text.split("\n")):
+        if i and buffer:
+            joined = "".join(buffer)
+            buffer.clear()
+            if not joined.isspace():
+                joined = " ".join(joined.split())
+                if joined:
+                    raws.append((joined, owner, min(link_chars, len(joined)), anchors))
+            link_chars = anchors = 0
+        buffer.append(line)
+    return link_chars, anchors
 
 
 def section_tokens(node) -> tuple[str, ...]:
@@ -434,25 +493,26 @@ def word_counts(found: Walk) -> tuple[dict[int, int], dict[int, int], int]:
     story_lists: set[int] = set()  # lists (not tables) whose items hold linked headlines
     first = found.first_raw
     for index, raw in enumerate(found.raws):
-        text = raw.text
+        text, frame, link_chars, _ = raw
         words = text.count(" ") + 1
-        group = raw.frame[6]
-        listed = group >= 0 and raw.frame[4] and not raw.frame[5]  # in a list, not in a (layout) table
+        _, in_list, in_table, group = frame[3]
+        listed = group >= 0 and in_list and not in_table  # in a list, not in a (layout) table
         if listed and _linked_headline(raw):
             story_lists.add(group)
         prose = (
-            raw.link_chars < 0.5 * len(text)
-            and ((words >= 8 and text[-1:] in _ENDS) or words >= 25)
+            link_chars < 0.5 * len(text)
+            and ((words >= 8 and text[-1] in _ENDS) or words >= 25)
             and not (listed and group in story_lists)
-            and not (previous is not None and _linked_headline(previous) and previous.frame[6] == group)
+            and not (previous is not None and previous[1][3][3] == group and _linked_headline(previous))
         )
         if prose:
             total_prose += words
-        chain = raw.frame[8]
-        if chain:
+        counted = frame[5]
+        if counted >= 0:
             bucket = prose_in if prose else junk_in
-            bucket[chain[-1]] = bucket.get(chain[-1], 0) + words
-            first.setdefault(chain[-1], index)
+            bucket[counted] = bucket.get(counted, 0) + words
+            if counted not in first:
+                first[counted] = index
         previous = raw
     parents = found.parents
     for serial in reversed(found.candidates):
@@ -473,12 +533,12 @@ def _linked_headline(raw: _Raw, *, min_words: int = 4, max_words: int = 25, min_
 
     Must not take a short link label ("Leave a comment", "Read more"), a bare URL, or a bar of
     several links (share buttons)."""
-    text = raw.text
+    text, _, link_chars, anchors = raw
     words = text.count(" ") + 1
     return (
-        raw.link_chars >= min_density * len(text)
+        link_chars >= min_density * len(text)
         and min_words <= words <= max_words
-        and words >= min_words * raw.anchors  # a headline's link holds words, a share button one
+        and words >= min_words * anchors  # a headline's link holds words, a share button one
     )
 
 
@@ -538,7 +598,7 @@ def comment_threads(found: Walk) -> set[int]:
     return {
         serial
         for serial, index in first.items()
-        if _COMMENTS_LABEL.fullmatch(raws[index].text) and raws[index].link_chars < 0.5 * len(raws[index].text)
+        if _COMMENTS_LABEL.fullmatch(raws[index][0]) and raws[index][2] < 0.5 * len(raws[index][0])
     }
 
 
@@ -553,38 +613,72 @@ def is_furniture(prose: int, junk: int, total_prose: int, *, min_words: int = 20
 
 
 def blocks_of(found: Walk) -> list[Block]:
-    """The walk's blocks with their `Markup`; `Block.line` is the paragraph number."""
-    counts = word_counts(found)
-    prose_in, junk_in, _ = counts
-    container = choose_container(counts, found.candidates, threads=comment_threads(found))
-    depth_of_container = found.candidates[container][0] if container is not None else 0
-    furniture: dict[int, bool] = {}  # serial -> `is_furniture`, for the token carriers asked about
+    """The walk's blocks with their `Markup`; `Block.line` is the paragraph number.
 
-    def furniture_at(serial: int) -> bool:
-        known = furniture.get(serial)
-        if known is None:
-            known = furniture[serial] = is_furniture(prose_in.get(serial, 0), junk_in.get(serial, 0), counts[2])
+    Whether an element is inside the container is worked out once per counted element, its
+    tokens once per box."""
+    counts = word_counts(found)
+    prose_in, junk_in, total_prose = counts
+    candidates, parents = found.candidates, found.parents
+    container = choose_container(counts, candidates, threads=comment_threads(found))
+    depth_of_container = candidates[container][0] if container is not None else 0
+    furniture: dict[int, bool] = {}  # serial -> `is_furniture`, for the token carriers asked about
+    inside_of: dict[int, bool] = {-1: False}  # counted element -> whether it is (in) the container
+    if container is not None:
+        inside_of[container] = True
+
+    def inside(counted: int) -> bool:
+        path = []
+        while counted not in inside_of:
+            path.append(counted)
+            counted = parents[counted]
+        known = inside_of[counted]
+        for serial in path:
+            inside_of[serial] = known
         return known
+
+    def tokens_of(frame_tokens: tuple[tuple[int, str, int], ...], cut: int) -> tuple[str, ...]:
+        kept = []
+        for depth, token, serial in frame_tokens:
+            if depth > cut:
+                if token in PROSE_TOKENS:
+                    kept.append(token)
+                    continue
+                known = furniture.get(serial)
+                if known is None:
+                    known = furniture[serial] = is_furniture(
+                        prose_in.get(serial, 0), junk_in.get(serial, 0), total_prose
+                    )
+                if known:
+                    kept.append(token)
+        return tuple(dict.fromkeys(kept))
 
     blocks = []
     markups: dict[tuple, Markup] = {}  # Markup is frozen: blocks with the same features share one
-    token_memo: dict[tuple[int, int], tuple[str, ...]] = {}
-    for i, raw in enumerate(found.raws):
-        depth, tag, _, heading, in_list, in_table, group, frame_tokens, chain = raw.frame
-        inside = None if container is None else container in chain
-        cut = depth_of_container if inside else -1
-        tokens = ()
+    # id(frame tokens) -> the tokens kept, for blocks inside the container and for the others:
+    # the elements of one box share their ancestors' tokens
+    kept_inside: dict[int, tuple[str, ...]] = {}
+    kept_outside: dict[int, tuple[str, ...]] = {}
+    is_inside: bool | None = None
+    for i, (text, frame, link_chars, _) in enumerate(found.raws):
+        depth, tag, _, context, frame_tokens, counted = frame
+        if container is not None:
+            is_inside = inside_of.get(counted)
+            if is_inside is None:
+                is_inside = inside(counted)
+        tokens: tuple[str, ...] = ()
         if frame_tokens:
-            memo_key = (id(frame_tokens), cut)  # raws of one element share their ancestors' tokens
-            tokens = token_memo.get(memo_key)  # type: ignore[assignment]
+            kept = kept_inside if is_inside else kept_outside
+            tokens = kept.get(id(frame_tokens))  # type: ignore[assignment]
             if tokens is None:
-                tokens = token_memo[memo_key] = tuple(
-                    dict.fromkeys(t for d, t, s in frame_tokens if d > cut and (t in PROSE_TOKENS or furniture_at(s)))
-                )
-        density = round(raw.link_chars / len(raw.text), 3) if raw.link_chars else 0.0
-        key = (tag, heading, in_list, in_table, depth, density, group, tokens, inside)
+                tokens = kept[id(frame_tokens)] = tokens_of(frame_tokens, depth_of_container if is_inside else -1)
+        density = round(link_chars / len(text), 3) if link_chars else 0.0
+        key = (tag, context, depth, density, tokens, is_inside)
         markup = markups.get(key)
         if markup is None:
-            markup = markups[key] = Markup(tag if tag != "#root" else "body", *key[1:])
-        blocks.append(Block(i, i + 1, raw.text, markup))
+            heading, in_list, in_table, group = context
+            markup = markups[key] = Markup(
+                tag if tag != "#root" else "body", heading, in_list, in_table, depth, density, group, tokens, is_inside
+            )
+        blocks.append(Block(i, i + 1, text, markup))
     return blocks
