@@ -336,10 +336,12 @@ def _index(ray, sources: list, config: Config, work: Path) -> Any:
 def _build_on_ray(ray, fingerprints: Path, folder: Path, config: Config) -> tuple[Any, int]:
     """`_build_index` in one Ray task (one CPU); the driver waits for the index's folder name.
 
-    The build's and the counting's processes exit after their task (`max_calls=1`): a worker Ray reuses
-    for pass 2 would otherwise keep what the build's DuckDB and arrays left in its heap.
+    The build runs in a process of its own (another runtime environment: not a pass-1 worker holding a
+    pipeline), and the build's and the counting's processes exit after their task (`max_calls=1`): a
+    worker Ray reuses for pass 2 would otherwise keep what the build's DuckDB and arrays left in its heap.
     """
-    task = ray.remote(num_cpus=1, max_calls=1)(_build_index)
+    fresh = {"env_vars": {"CLEANER_RAY_TASK": "index build"}}
+    task = ray.remote(num_cpus=1, max_calls=1, runtime_env=fresh)(_build_index)
     return ray.get(task.remote(str(fingerprints), str(folder), config))
 
 
