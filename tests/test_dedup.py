@@ -316,9 +316,10 @@ def test_same_index_whatever_the_shards_row_groups(generated, monkeypatch):
     assert small.stats == index.stats
 
 
-def test_repeats_counted_by_partitions_give_the_same_index(generated):
-    """The per-site repeat counting over partition files of block clusters (what Ray tasks run) gives the
-    same index as counting in the build's own database."""
+def test_repeats_counted_by_partitions_give_the_same_index(generated, monkeypatch):
+    """The per-site repeat counting over many partition files of block clusters, by a counter of its own
+    (what Ray tasks run), gives the same index as the default partitions counted in the build's process."""
+    from cleaner.dedup import build
     from cleaner.dedup.build import count_partitions_here
 
     _, _, fps, index = generated
@@ -328,11 +329,24 @@ def test_repeats_counted_by_partitions_give_the_same_index(generated):
         calls.append(len(jobs))
         count_partitions_here(jobs, min_site, min_corpus)
 
+    monkeypatch.setattr(build, "REPEAT_ROWS", 50)
     parted = CorpusIndex.build(iter(fps), PARAMS, counter=counter)
-    assert calls and all(n > 1 for n in calls)
+    assert calls and all(n > build.REPEAT_PARTITIONS for n in calls)
     for key, value in index.arrays.items():
         assert np.array_equal(value, parted.arrays[key]), key
     assert parted.stats == index.stats
+
+
+def test_block_table_joined_by_key_ranges_gives_the_same_index(generated, monkeypatch):
+    """The block table's joins by several `seq` ranges and hash ranges give the same index as one range."""
+    from cleaner.dedup import build
+
+    _, _, fps, index = generated
+    monkeypatch.setattr(build, "JOIN_ROWS", 97)
+    ranged = CorpusIndex.build(iter(fps), PARAMS)
+    for key, value in index.arrays.items():
+        assert np.array_equal(value, ranged.arrays[key]), key
+    assert ranged.stats == index.stats
 
 
 def test_index_is_a_memory_mapped_folder_with_the_same_bytes_whatever_the_order(generated, tmp_path):
@@ -517,3 +531,23 @@ def test_repeated_clusters_per_site_with_counts_and_texts(generated):
         assert c.documents >= PARAMS.repeat_min_docs
         counts = [n for _, n in c.texts]
         assert counts == sorted(counts, reverse=True)
+
+
+def test_pair_files_give_the_distinct_sorted_pairs_over_several_files(tmp_path):
+    """Candidate pairs written by range of their first row, repeated across adds and files, come back
+    as `np.unique` of them all, file after file."""
+    from cleaner.dedup.build import _PairFiles
+
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 999, 5000)
+    pairs = np.stack([a, a + 1 + rng.integers(0, 1000 - a - 1 + 1)], axis=1).astype(np.int64)
+    pairs = pairs[pairs[:, 1] <= 999]
+    for parts in (1, 7):
+        files = _PairFiles(tmp_path, parts, 999)
+        for chunk in np.array_split(np.concatenate([pairs, pairs[::3]]), 5):
+            files.add(chunk)
+        files.files.close()
+        got = list(files.read())
+        files.files.remove()
+        assert len(got) == parts
+        np.testing.assert_array_equal(np.concatenate(got), np.unique(pairs, axis=0))

@@ -3,10 +3,12 @@
 Input: a shard folder (`cleaner.dedup.shards`). Output: an index folder
 (`cleaner.dedup.index`). The steps are the ones `CorpusIndex`'s docstring
 lists; every step that grows with the number of blocks runs in DuckDB (an
-embedded engine that spills to disk past `memory_limit`), and signatures are
-read from their files a chunk at a time (positioned reads, not memory maps). What stays in memory is per
-document (a few int64 arrays: rank, site, hashes, union-find labels) or per
-verified near-duplicate pair (union-find over the pairs' nodes only).
+embedded engine that spills to disk past `memory_limit`, a small constant:
+no join's build side grows with the corpus), band keys and candidate pairs go
+to files by key range, and signatures are read from their files a chunk at a
+time (positioned reads, not memory maps). What stays in memory is per verified
+near-duplicate pair (union-find over the pairs' nodes only), one per-document
+array at a time while an output is written, and chunks.
 
 Why DuckDB: the group-bys here (band key -> rows, hash -> documents per site,
 distinct duplicate clusters per block cluster) are hash aggregations and
@@ -25,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource
 import shutil
 import time
 from collections.abc import Callable
@@ -42,10 +45,11 @@ log = logging.getLogger("cleaner")
 
 CHUNK_ROWS = 16_384  # signature rows per chunk (8 MiB at 128 permutations; band keys take 2x more)
 PAIR_CHUNK = 16_384  # candidate pairs verified per chunk
-#: DuckDB's memory cap: past it, its tables and group-bys spill to the work folder. Its joins on
-#: per-document tables need room for their hash tables: at 1M generated pages the repeat counts failed
-#: under 128 MB (benchmarks/README.md, "Corpus stage out of core")
-MEMORY_LIMIT = "512MB"
+#: DuckDB's memory cap (the build's database and the repeat counting's each): past it, its tables,
+#: sorts and group-bys spill to the work folder. No join has a build side that grows with the corpus
+#: (`_block_table` joins by key range, the repeat counts look duplicate clusters up in numpy), so the
+#: cap is a constant (benchmarks/README.md, "Corpus stage out of core")
+MEMORY_LIMIT = "64MB"
 _EMPTY = 0xFFFFFFFF
 
 
@@ -84,11 +88,12 @@ def _id_key_array(ids: list[str]) -> np.ndarray:
 class _RowFile:
     """Write a `.npy` array row chunk by row chunk (the shape is known up front)."""
 
-    def __init__(self, path: Path, rows: int, cols: int | None, dtype: str = "<u4"):
+    def __init__(self, path: Path, rows: int, cols: int | None, dtype: str = "<u4", version: tuple[int, int] = (2, 0)):
         self.path, self.expected, self.written, self.dtype = path, rows, 0, np.dtype(dtype)
         self.file = path.open("wb")
         shape = (rows,) if cols is None else (rows, cols)
-        np.lib.format.write_array_header_2_0(self.file, {"descr": dtype, "fortran_order": False, "shape": shape})
+        header = np.lib.format.write_array_header_1_0 if version == (1, 0) else np.lib.format.write_array_header_2_0
+        header(self.file, {"descr": dtype, "fortran_order": False, "shape": shape})
 
     def write(self, rows: np.ndarray) -> None:
         self.file.write(np.ascontiguousarray(rows, dtype=self.dtype).tobytes())
@@ -139,68 +144,116 @@ def _data_offset(f, path: Path) -> int:
 def similar_pairs(
     work: Path,
     sigs_path: Path,
-    rows: np.ndarray,
+    rows: np.ndarray | int,
     threshold: float,
     p: DedupParams,
     *,
     check: Callable | None = None,
     keep_bands: Path | None = None,
 ) -> np.ndarray:
-    """Verified near-duplicate pairs `(a, b)`, `a < b`, among signature `rows` of a file.
+    """Verified near-duplicate pairs `(a, b)`, `a < b`, sorted, among signature `rows` of a file
+    (an int `m`: rows `0..m-1`, without an array of them).
 
     The band keys are written to files in `work` by key range (`_BandFiles`);
     each file, read back alone, links each (band, key) group's rows to its
-    smallest row (`banding.star_edges`); the distinct candidate pairs are
-    verified a chunk at a time on the signatures (estimated Jaccard >= `threshold`),
-    then by `check` when given. With `keep_bands`, the band keys are also
-    saved there, sorted by key then row (`<name>_key.npy`, `<name>_row.npy`),
-    for streaming lookups: the key ranges are in order, so each file sorted
-    in turn gives the whole order.
+    smallest row (`banding.star_edges`), and those candidate pairs are written to
+    files by range of their first row (`_PairFiles`); each pair file, read back
+    alone, is made distinct and verified a chunk at a time on the signatures
+    (estimated Jaccard >= `threshold`), then by `check` when given. With
+    `keep_bands`, the band keys are also saved there, sorted by key then row
+    (`<name>_key.npy`, `<name>_row.npy`), for streaming lookups: the key ranges
+    are in order, so each file sorted in turn gives the whole order.
 
     Not a DuckDB group-by: at 1M generated pages (198 M band-key rows) DuckDB
     ran out of memory under its 128 MB cap, in the insert and then in the
-    group-by-and-join. Memory here is one file's rows (`PART_ROWS`), whatever
-    the corpus size, and the candidate pairs.
+    group-by-and-join. Memory here is one file's rows (`PART_ROWS`) and the
+    verified pairs, whatever the corpus size.
     """
     step = _Steps()
     bands, width = banding.optimal_bands(threshold, p.num_perm, p.false_positive_weight, p.false_negative_weight)
-    rows = np.asarray(rows, dtype=np.int64)
-    files = _BandFiles(work, len(rows) * bands)
+    count = rows if isinstance(rows, int) else len(rows)
+    files = _BandFiles(work, count * bands)
+    pairs = None
     try:
-        for start in range(0, len(rows), CHUNK_ROWS):
-            chunk = rows[start : start + CHUNK_ROWS]
+        for start in range(0, count, CHUNK_ROWS):
+            chunk = (
+                np.arange(start, min(count, start + CHUNK_ROWS), dtype=np.int64)
+                if isinstance(rows, int)
+                else np.asarray(rows[start : start + CHUNK_ROWS], dtype=np.int64)
+            )
             keys = banding.band_keys(_gather(sigs_path, p.num_perm, chunk), bands, width)
             files.add(keys.ravel(), np.tile(np.arange(bands, dtype=np.uint64), len(chunk)), np.repeat(chunk, bands))
-        files.close()
-        step(f"  band keys of {len(rows)} rows, {files.parts} files")
-        saved = _BandsOut(keep_bands, len(rows) * bands) if keep_bands is not None else None
-        candidates = []
+        files.files.close()
+        step(f"  band keys of {count} rows, {files.parts} files")
+        last = max(0, count - 1) if isinstance(rows, int) else int(np.max(rows, initial=0))
+        pairs = _PairFiles(work, files.parts, last)
+        saved = _BandsOut(keep_bands, count * bands) if keep_bands is not None else None
         for key, band, row in files.read():
-            candidates.append(banding.star_edges(key, band, row))
+            pairs.add(banding.star_edges(key, band, row))
             if saved is not None:
                 saved.write(key, row)
         if saved is not None:
             saved.close()
+        files.files.remove()
+        pairs.files.close()
+        step(f"  candidate pairs: {pairs.files.count} in {pairs.parts} files")
+        found, candidates = [], 0
+        for distinct in pairs.read():
+            candidates += len(distinct)
+            for start in range(0, len(distinct), PAIR_CHUNK):
+                chunk = distinct[start : start + PAIR_CHUNK]
+                nodes, local = np.unique(chunk, return_inverse=True)
+                chunk = chunk[banding.jaccard(_gather(sigs_path, p.num_perm, nodes), local.reshape(-1, 2)) >= threshold]
+                if check is not None and len(chunk):
+                    chunk = chunk[check(chunk)]
+                found.append(chunk)
     finally:
-        files.remove()
-    pairs = np.concatenate(candidates) if candidates else np.empty((0, 2), dtype=np.int64)
-    pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
-    step(f"  candidate pairs: {len(pairs)}")
-    found = []
-    for start in range(0, len(pairs), PAIR_CHUNK):
-        chunk = pairs[start : start + PAIR_CHUNK]
-        nodes, local = np.unique(chunk, return_inverse=True)
-        chunk = chunk[banding.jaccard(_gather(sigs_path, p.num_perm, nodes), local.reshape(-1, 2)) >= threshold]
-        if check is not None and len(chunk):
-            chunk = chunk[check(chunk)]
-        found.append(chunk)
-    step(f"  verified: {sum(len(f) for f in found)}")
+        files.files.remove()
+        if pairs is not None:
+            pairs.files.remove()
+    step(f"  verified: {sum(len(f) for f in found)} of {candidates} distinct")
     return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
 
 
 #: band-key rows per file of `_BandFiles` (24 bytes each in memory when a file is read, plus its sort)
 PART_ROWS = 1 << 20
 _ROW_BITS = 56  # a band-key record packs the band into the top 8 bits of its row
+
+
+class _RangeFiles:
+    """Records of `width` uint64 written to `parts` files by a part number each, read back one file at a time."""
+
+    def __init__(self, folder: Path, parts: int, width: int):
+        self.folder, self.parts, self.width = folder, parts, width
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        self.handles = [(folder / f"{k:05d}.bin").open("wb") for k in range(parts)]
+        self.count = 0
+
+    def add(self, records: np.ndarray, part: np.ndarray | None) -> None:
+        """Append `records` (rows of `width`), row `i` to file `part[i]` (None: all to the only file)."""
+        self.count += len(records)
+        if part is None:
+            self.handles[0].write(records.tobytes())
+            return
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(self.parts + 1))
+        records = records[order]
+        for k in np.flatnonzero(np.diff(bounds)).tolist():
+            self.handles[k].write(records[bounds[k] : bounds[k + 1]].tobytes())
+
+    def close(self) -> None:
+        for handle in self.handles:
+            handle.close()
+
+    def read(self):
+        """The records of each file in part order."""
+        for k in range(self.parts):
+            yield np.fromfile(self.folder / f"{k:05d}.bin", dtype=np.uint64).reshape(-1, self.width)
+
+    def remove(self) -> None:
+        self.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class _BandFiles:
@@ -214,11 +267,9 @@ class _BandFiles:
 
     def __init__(self, work: Path, total: int):
         bits = max(0, int(np.ceil(np.log2(max(1, total) / PART_ROWS))))
-        self.parts, self.shift = 1 << bits, np.uint64(64 - bits)
-        self.folder = work / "bands"
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder.mkdir(parents=True)
-        self.handles = [(self.folder / f"{k:05d}.bin").open("wb") for k in range(self.parts)]
+        self.shift = np.uint64(64 - bits)
+        self.files = _RangeFiles(work / "bands", 1 << bits, 2)
+        self.parts = self.files.parts
 
     def add(self, key: np.ndarray, band: np.ndarray, row: np.ndarray) -> None:
         if len(row) and int(row.max()) >> _ROW_BITS:
@@ -226,34 +277,47 @@ class _BandFiles:
         records = np.empty((len(key), 2), dtype=np.uint64)
         records[:, 0] = key
         records[:, 1] = (band.astype(np.uint64) << np.uint64(_ROW_BITS)) | row.astype(np.uint64)
-        if self.parts == 1:
-            self.handles[0].write(records.tobytes())
-            return
-        part = (key >> self.shift).astype(np.int64)
-        order = np.argsort(part, kind="stable")
-        bounds = np.searchsorted(part[order], np.arange(self.parts + 1))
-        records = records[order]
-        for k in np.flatnonzero(np.diff(bounds)).tolist():
-            self.handles[k].write(records[bounds[k] : bounds[k + 1]].tobytes())
-
-    def close(self) -> None:
-        for handle in self.handles:
-            handle.close()
+        self.files.add(records, None if self.parts == 1 else (key >> self.shift).astype(np.int64))
 
     def read(self):
         """`(key, band, row)` arrays of each file in key-range order (int64 band and row)."""
         low = np.uint64((1 << _ROW_BITS) - 1)
-        for k in range(self.parts):
-            records = np.fromfile(self.folder / f"{k:05d}.bin", dtype=np.uint64).reshape(-1, 2)
+        for records in self.files.read():
             yield (
                 records[:, 0],
                 (records[:, 1] >> np.uint64(_ROW_BITS)).astype(np.int64),
                 (records[:, 1] & low).astype(np.int64),
             )
 
-    def remove(self) -> None:
-        self.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+
+class _PairFiles:
+    """Candidate pairs `(a, b)`, `a < b <= last`, written to `parts` files by range of `a`; read back
+    distinct and sorted, one file at a time, so the files in turn give the sorted distinct pairs.
+
+    A pair is one uint64 record, `a << 32 | b`: a file's distinct pairs are a 1-D `np.unique`.
+    """
+
+    def __init__(self, work: Path, parts: int, last: int):
+        if last >> 32:
+            raise ValueError(f"row {last} does not fit the pair records")
+        self.span = max(1, -(-(last + 1) // parts))
+        self.files = _RangeFiles(work / "pairs", parts, 1)
+        self.parts = parts
+
+    def add(self, pairs: np.ndarray) -> None:
+        if not len(pairs):
+            return
+        records = (pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64)
+        self.files.add(records[:, None], None if self.parts == 1 else pairs[:, 0] // self.span)
+
+    def read(self):
+        """Each file's distinct pairs, sorted, as an int64 `(k, 2)` array."""
+        for records in self.files.read():
+            packed = np.unique(records.ravel())
+            out = np.empty((len(packed), 2), dtype=np.int64)
+            out[:, 0] = packed >> np.uint64(32)
+            out[:, 1] = packed & np.uint64(0xFFFFFFFF)
+            yield out
 
 
 class _BandsOut:
@@ -294,11 +358,29 @@ def build(
     unrelated pages). `counter` runs the per-site repeat counting of partitions
     elsewhere (see `_count_repeats`); without it, it runs here.
     """
+    _return_freed_memory()
     con = connect(workdir, memory_limit, threads)
     try:
         return _build(con, shards, out, p, verify, max_cluster, workdir, counter)
     finally:
         con.close()
+
+
+def _return_freed_memory() -> None:
+    """glibc only: large blocks come from `mmap` and small frees are trimmed at once, for the whole process.
+
+    The build allocates and frees arrays of a few to a few hundred MB in turn; glibc's default raises its mmap
+    threshold after the first such free, so later ones stay in the heap, are not returned, and the RSS grew
+    with the corpus (370 against 318 MiB at 100k generated pages; benchmarks/README.md).
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 128 << 10)  # M_MMAP_THRESHOLD: fixed, no longer raised by frees
+        libc.mallopt(-1, 0)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):
+        pass
 
 
 class _Steps:
@@ -311,7 +393,8 @@ class _Steps:
     def __call__(self, name: str) -> None:
         if log.isEnabledFor(logging.DEBUG):
             now = self.clock()
-            log.debug("build step %s: %.2f s, rss %d MiB", name, now - self.last, _rss_mib())
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
+            log.debug("build step %s: %.2f s, rss %d MiB, peak %d MiB", name, now - self.last, _rss_mib(), peak)
         self.last = self.clock()
 
 
@@ -339,26 +422,24 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
             dense_rank() OVER (ORDER BY site) - 1 AS site_idx, doc_hash, doc_shingles, has_sig FROM docs
         """
     )
-    cols = con.execute("SELECT seq, site_idx, doc_hash, has_sig FROM d ORDER BY rank").fetchnumpy()
-    n = len(cols["seq"])
-    seq_of_rank = np.asarray(cols["seq"], dtype=np.int64)
-    site_idx = np.asarray(cols["site_idx"], dtype=np.int64)
-    doc_hash = np.asarray(cols["doc_hash"], dtype=np.uint64)
-    has_sig = np.asarray(cols["has_sig"], dtype=bool)
-    del cols
+    n = _count(con, "SELECT rank FROM d")
     site_names = [s for (s,) in con.execute("SELECT DISTINCT site FROM docs ORDER BY site").fetchall()]
     site_keys = np.array([site_hash(s) for s in site_names], dtype=np.uint64)
-    doc_keys = _write_doc_ids(con, out)
+    _write_doc_keys(con, out, workdir)
+    exact_edges = _write_doc_hashes(con, out)
     step("documents")
 
     # clean-text signatures in rank order
     doc_sigs = out / "text_sig.npy"
     writer = _RowFile(doc_sigs, n, p.num_perm)
-    for start in range(0, n, CHUNK_ROWS):
-        writer.write(_gather(shards / "doc_sigs.u32", p.num_perm, seq_of_rank[start : start + CHUNK_ROWS]))
+    for batch in _batches(con, "SELECT seq FROM d ORDER BY rank", CHUNK_ROWS):
+        writer.write(_gather(shards / "doc_sigs.u32", p.num_perm, batch.column(0).to_numpy()))
     writer.close()
-    check = ExactJaccard(shards, seq_of_rank, workdir / "content_rows.i64", p.dup_threshold) if verify else None
-    del seq_of_rank
+    check = None
+    if verify:
+        seq_of_rank = con.execute("SELECT seq FROM d ORDER BY rank").fetchnumpy()["seq"]
+        check = ExactJaccard(shards, np.asarray(seq_of_rank, np.int64), workdir / "content_rows.i64", p.dup_threshold)
+        del seq_of_rank
     step("text signatures")
 
     # 2. block nodes: one per exact hash with a signature (by hash); near-duplicate nodes joined
@@ -376,7 +457,7 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
         writer.write(_gather(shards / "block_sigs.u32", p.num_perm, batch.column(0).to_numpy()))
     writer.close()
     step("block nodes")
-    edges = similar_pairs(workdir, node_sigs, np.arange(m, dtype=np.int64), p.block_threshold, p)
+    edges = similar_pairs(workdir, node_sigs, int(m), p.block_threshold, p)
     step("block pairs")
     nodes, roots = banding.sparse_components(edges)
     step("block union-find")
@@ -390,33 +471,32 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
     )
     con.unregister("merged")
     del edges, nodes, roots, merged
-    con.execute(
-        """
-        CREATE TABLE b AS SELECT d.rank, d.site_idx, bl.hash, coalesce(h.cluster, bl.hash) AS cluster,
-            bl.kept, n.node, bl.shingles, bl.sig_row
-        FROM blocks bl JOIN d USING (seq) LEFT JOIN hcluster h USING (hash) LEFT JOIN nodes n USING (hash)
-        """
-    )
+    _block_table(con, n, m)
     step("block table")
 
-    # 3. duplicate documents from the clean text: exact hash, then banded signatures
-    valid = np.flatnonzero(has_sig)
-    exact_edges = valid[banding.candidate_edges(doc_hash[valid, None])]
-    step("exact duplicates")
-    text_edges = similar_pairs(workdir, doc_sigs, valid, p.dup_threshold, p, check=_bind(check, "text"))
+    # 3. duplicate documents from the clean text: exact hash (above), then banded signatures
+    valid = con.execute("SELECT rank FROM d WHERE has_sig ORDER BY rank").fetchnumpy()["rank"]
+    text_edges = similar_pairs(
+        workdir, doc_sigs, np.asarray(valid, np.int64), p.dup_threshold, p, check=_bind(check, "text")
+    )
+    del valid
     step("text pairs")
-    dc1 = banding.components(n, exact_edges, text_edges)
+    dups = banding.sparse_components(np.concatenate([exact_edges, text_edges]))
     step("text union-find")
 
     # 4. content signatures: kept long blocks outside the boilerplate candidates
-    _count_repeats(con, dc1, p, counter, workdir)
+    _count_repeats(con, dups, p, counter, workdir)
     step("repeat counts 1")
     content_sh = np.zeros(n, dtype=np.int64)
     writer = _RowFile(out / "doc_sig.npy", n, p.num_perm)
     _content_signatures(con, node_sigs, p, writer, content_sh, check)
     writer.close()
+    sig_ok = content_sh >= p.min_content_shingles
+    del content_sh
+    np.save(out / "doc_sig_ok.npy", sig_ok)
+    cvalid = np.flatnonzero(sig_ok)
+    del sig_ok
     step("content signatures")
-    cvalid = np.flatnonzero(content_sh >= p.min_content_shingles)
     content_edges = similar_pairs(
         workdir,
         out / "doc_sig.npy",
@@ -426,15 +506,16 @@ def _build(con, shards: Path, out: Path, p: DedupParams, verify: bool, max_clust
         check=_bind(check, "content"),
         keep_bands=out / "doc_band",
     )
+    del cvalid
     step("content pairs")
-    dc = banding.components(n, exact_edges, text_edges, content_edges)
+    dups = banding.sparse_components(np.concatenate([exact_edges, text_edges, content_edges]))
     step("content union-find")
-    del exact_edges, text_edges, content_edges, dc1, valid, cvalid, has_sig
+    del exact_edges, text_edges, content_edges
 
     # 5. final counts over the final duplicate clusters
-    _count_repeats(con, dc, p, counter, workdir)
+    _count_repeats(con, dups, p, counter, workdir)
     step("repeat counts 2")
-    stats = _write_outputs(con, out, p, n, dc, doc_hash, doc_keys, content_sh, site_idx, site_keys, max_cluster)
+    stats = _write_outputs(con, out, p, n, dups, len(site_names), site_keys, max_cluster)
     step("outputs")
     if check is not None:
         stats["dup_verify_rejected"] = dict(check.rejected)
@@ -504,66 +585,161 @@ class ExactJaccard:
         return keep
 
 
-def _write_doc_ids(con, out: Path) -> np.ndarray:
-    """Stream the ids in rank order into `doc_ids.arrow`; return their stable 64-bit keys."""
-    import pyarrow.ipc as ipc
+def _write_doc_keys(con, out: Path, work: Path) -> None:
+    """Stream the ids in rank order into `doc_ids.arrow` and their stable 64-bit keys into `doc_keys.npy`;
+    `doc_keys_sorted.npy` and `doc_keys_rank.npy` (the keys' stable sort) by DuckDB's sort of the keys.
 
-    keys = []
-    schema = pa.schema([("doc_id", pa.string())])
-    with ipc.new_file(str(out / "doc_ids.arrow"), schema) as sink:
-        for batch in _batches(con, "SELECT doc_id FROM d ORDER BY rank", CHUNK_ROWS):
-            column = batch.column(0).cast(pa.string())
-            sink.write_batch(pa.record_batch([column], schema=schema))
-            keys.append(_id_key_array(column.to_pylist()))
-    return np.concatenate(keys) if keys else np.empty(0, np.uint64)
-
-
-#: Runs the per-site repeat counting of each partition: `counter([(source, dcmap, target), ...], min_site,
-#: min_corpus)` calls `count_partition(source, dcmap, target, min_site, min_corpus)` for each, anywhere
-#: the files are reachable (the Ray engine: one task per partition)
-PartitionCounter = Callable[[list[tuple[str, str, str]], int, int], None]
-
-
-def _count_repeats(con, dc: np.ndarray, p: DedupParams, counter: PartitionCounter | None, work: Path) -> None:
-    """Table `bpc`: distinct duplicate clusters per (block cluster, site) and per block cluster, the pairs
-    over the thresholds (boilerplate candidates).
-
-    With a `counter`, the block rows (cluster, site, document) are written as up to `REPEAT_PARTITIONS`
-    Parquet files by block cluster (all of a cluster's rows, every site's, in one file, so its counts are
-    the file's) beside the documents' duplicate clusters, and the counter aggregates each file; `bpc` is
-    the union of what it writes: the same rows as counting here.
+    Never all keys in memory: a chunk of ids at a time, and the sort spills to the work folder.
     """
-    thresholds = {"min_site": int(p.repeat_min_docs), "min_corpus": int(p.repeat_min_docs_corpus)}
-    dcmap = pa.table({"rank": np.arange(len(dc), dtype=np.int64), "dc": dc.astype(np.int64)})
-    if counter is None or not con.execute("SELECT count(*) FROM b").fetchall()[0][0]:
-        con.register("dcmap", dcmap)
-        con.execute(f"CREATE OR REPLACE TABLE bpc AS {_REPEAT_COUNTS.format(source='b', dcmap='dcmap', **thresholds)}")
-        con.unregister("dcmap")
-        return
+    import pyarrow.ipc as ipc
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([("doc_id", pa.string())])
+    n = _count(con, "SELECT rank FROM d")
+    keys_file = _RowFile(out / "doc_keys.npy", n, None, "<u8", version=(1, 0))
+    with (
+        ipc.new_file(str(out / "doc_ids.arrow"), schema) as sink,
+        pq.ParquetWriter(work / "doc_keys.parquet", pa.schema([("key", pa.uint64()), ("rank", pa.int64())])) as keys,
+    ):
+        for batch in _batches(con, "SELECT rank, doc_id FROM d ORDER BY rank", CHUNK_ROWS):
+            column = batch.column(1).cast(pa.string())
+            sink.write_batch(pa.record_batch([column], schema=schema))
+            key = _id_key_array(column.to_pylist())
+            keys_file.write(key)
+            keys.write_table(pa.table({"key": key, "rank": batch.column(0).cast(pa.int64())}))
+    keys_file.close()
+    _save_query(
+        con,
+        out,
+        f"SELECT key, rank FROM read_parquet('{work / 'doc_keys.parquet'}') ORDER BY key, rank",
+        {"doc_keys_sorted": "<u8", "doc_keys_rank": "<i8"},
+        version=(1, 0),
+    )
+    (work / "doc_keys.parquet").unlink()
+
+
+def _write_doc_hashes(con, out: Path) -> np.ndarray:
+    """`doc_hash.npy` (rank order), `doc_hash_sorted.npy` and `doc_hash_rank.npy` (its stable sort), by
+    DuckDB; return the exact-duplicate edges: each document with a signature linked to the smallest rank
+    with a signature and the same clean-text hash."""
+    _save_query(con, out, "SELECT doc_hash FROM d ORDER BY rank", {"doc_hash": "<u8"}, version=(1, 0))
+    _save_query(
+        con,
+        out,
+        "SELECT doc_hash, rank FROM d ORDER BY doc_hash, rank",
+        {"doc_hash_sorted": "<u8", "doc_hash_rank": "<i8"},
+        version=(1, 0),
+    )
+    edges = con.execute(
+        """
+        SELECT g.first, d.rank FROM d JOIN (
+            SELECT doc_hash, min(rank) AS first FROM d WHERE has_sig GROUP BY doc_hash HAVING count(*) > 1
+        ) g USING (doc_hash) WHERE d.has_sig AND d.rank <> g.first
+        """
+    ).fetchnumpy()
+    return np.stack([np.asarray(edges["first"], np.int64), np.asarray(edges["rank"], np.int64)], axis=1)
+
+
+#: Runs the per-site repeat counting of each partition: `counter([(source, target), ...], min_site,
+#: min_corpus)` calls `count_partition(source, target, min_site, min_corpus)` for each, anywhere
+#: the files are reachable (the Ray engine: one task per partition)
+PartitionCounter = Callable[[list[tuple[str, str]], int, int], None]
+
+
+def _block_table(con, n: int, m: int) -> None:
+    """Table `b`: every block row with its document's rank and site, its node and its block cluster.
+
+    The joins run by key range, so each join's build side holds at most `JOIN_ROWS` rows whatever the corpus
+    size: first the documents by `seq` range (the shards' row groups are in `seq` order, so each range reads
+    only its own), then the nodes and merged hashes by range of the hash's top bits.
+    """
+    con.execute("CREATE TABLE bs AS SELECT 0::BIGINT AS rank, 0::BIGINT AS site_idx, hash, kept, shingles, sig_row "
+                "FROM blocks LIMIT 0")  # fmt: skip
+    for lo in range(0, max(n, 1), JOIN_ROWS):
+        con.execute(
+            f"""
+            INSERT INTO bs SELECT d.rank, d.site_idx, bl.hash, bl.kept, bl.shingles, bl.sig_row
+            FROM blocks bl JOIN (SELECT seq, rank, site_idx FROM d WHERE seq >= {lo} AND seq < {lo + JOIN_ROWS}) d
+            USING (seq) WHERE bl.seq >= {lo} AND bl.seq < {lo + JOIN_ROWS}
+            """
+        )
+    bits = max(0, int(np.ceil(np.log2(max(1, m) / JOIN_ROWS))))
+    con.execute("CREATE TABLE b AS SELECT rank, site_idx, hash, hash AS cluster, kept, 0::BIGINT AS node, shingles, "
+                "sig_row FROM bs LIMIT 0")  # fmt: skip
+    for k in range(1 << bits):
+        part = f"hash >> {64 - bits} = {k}" if bits else "true"
+        con.execute(
+            f"""
+            INSERT INTO b SELECT bs.rank, bs.site_idx, bs.hash, coalesce(h.cluster, bs.hash), bs.kept, n.node,
+                bs.shingles, bs.sig_row
+            FROM (SELECT * FROM bs WHERE {part}) bs LEFT JOIN (SELECT * FROM hcluster WHERE {part}) h USING (hash)
+            LEFT JOIN (SELECT hash, node FROM nodes WHERE {part}) n USING (hash)
+            """
+        )
+    con.execute("DROP TABLE bs")
+
+
+#: rows of the build side of each of `_block_table`'s joins
+JOIN_ROWS = 1 << 20
+
+
+def _count_repeats(
+    con, dups: tuple[np.ndarray, np.ndarray], p: DedupParams, counter: PartitionCounter | None, work: Path
+) -> None:
+    """Table `bpc`: distinct duplicate clusters per (block cluster, site) and per block cluster, the pairs
+    over the thresholds (boilerplate candidates). `dups`: the documents in a duplicate cluster and its
+    smallest rank (`banding.sparse_components`); every other document is its own cluster.
+
+    The block rows (cluster, site, duplicate cluster) are written as Parquet files by range of the block
+    cluster (all of a cluster's rows, every site's, in one file, so its counts are the file's; files of
+    about `REPEAT_ROWS` rows at most, and at least `REPEAT_PARTITIONS` for a `counter`), and `counter` (this
+    process when None) counts each file; `bpc` is the union of what it writes. A row's duplicate cluster is looked up in
+    the compact `dups` arrays a batch at a time: no join on a per-document table.
+    """
     import pyarrow.parquet as pq
 
     folder = work / "repeats"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    pq.write_table(dcmap, folder / "dcmap.parquet")
+    rows = _count(con, "SELECT rank FROM b")
+    least = int(np.log2(REPEAT_PARTITIONS)) if counter is not None else 0  # parts to spread over workers
+    bits = max(least, int(np.ceil(np.log2(max(1, rows) / REPEAT_ROWS))))
+    shift = np.uint64(64 - bits)
+    nodes, roots = dups
+    schema = pa.schema([("cluster", pa.uint64()), ("site_idx", pa.int64()), ("dc", pa.int64())])
+    writers: dict[int, Any] = {}
+    for batch in _batches(con, "SELECT cluster, site_idx, rank FROM b", 16 * CHUNK_ROWS):
+        cluster = batch.column(0).to_numpy().astype(np.uint64)
+        dc = batch.column(2).to_numpy().astype(np.int64)
+        pos = np.minimum(np.searchsorted(nodes, dc), max(len(nodes) - 1, 0))
+        hit = nodes[pos] == dc if len(nodes) else np.zeros(len(dc), dtype=bool)
+        dc[hit] = roots[pos[hit]]
+        part = (cluster >> shift).astype(np.int64)
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange((1 << bits) + 1))
+        table = pa.table({"cluster": cluster, "site_idx": batch.column(1).cast(pa.int64()), "dc": dc}, schema=schema)
+        table = table.take(order)
+        for k in np.flatnonzero(np.diff(bounds)).tolist():
+            if k not in writers:
+                writers[k] = pq.ParquetWriter(folder / f"blocks-{k:05d}.parquet", schema)
+            writers[k].write_table(table.slice(bounds[k], bounds[k + 1] - bounds[k]))
+    for writer in writers.values():
+        writer.close()
+    jobs = [(str(folder / f"blocks-{k:05d}.parquet"), str(folder / f"bpc-{k:05d}.parquet")) for k in sorted(writers)]
+    (counter or count_partitions_here)(jobs, int(p.repeat_min_docs), int(p.repeat_min_docs_corpus))
     con.execute(
-        f"""
-        COPY (SELECT cluster, site_idx, rank, cluster % {REPEAT_PARTITIONS} AS part FROM b)
-        TO '{folder / "blocks"}' (FORMAT parquet, PARTITION_BY (part))
-        """
+        "CREATE OR REPLACE TABLE bpc (cluster UBIGINT, site_idx BIGINT, site_count BIGINT, corpus_count BIGINT)"
     )
-    jobs = [
-        (str(part), str(folder / "dcmap.parquet"), str(folder / f"bpc-{k:04d}.parquet"))
-        for k, part in enumerate(sorted((folder / "blocks").iterdir()))
-    ]
-    counter(jobs, thresholds["min_site"], thresholds["min_corpus"])
-    con.execute(f"CREATE OR REPLACE TABLE bpc AS SELECT * FROM read_parquet('{folder}/bpc-*.parquet')")
+    if jobs:
+        con.execute(f"INSERT INTO bpc SELECT * FROM read_parquet('{folder}/bpc-*.parquet')")
     shutil.rmtree(folder, ignore_errors=True)
 
 
 REPEAT_PARTITIONS = 16
+#: block rows per partition file of the repeat counts, at most (past `REPEAT_PARTITIONS` files)
+REPEAT_ROWS = 1 << 22
 _REPEAT_COUNTS = """
-    WITH bd AS (SELECT DISTINCT s.cluster, s.site_idx, d.dc FROM {source} s JOIN {dcmap} d USING (rank)),
+    WITH bd AS (SELECT DISTINCT cluster, site_idx, dc FROM read_parquet('{source}')),
     sc AS (SELECT cluster, site_idx, count(*) AS c FROM bd GROUP BY ALL),
     cc AS (SELECT cluster, count(DISTINCT dc) AS c FROM bd GROUP BY ALL)
     SELECT sc.cluster, sc.site_idx, sc.c AS site_count, cc.c AS corpus_count
@@ -571,30 +747,30 @@ _REPEAT_COUNTS = """
 """
 
 
-def count_partition(source: str, dcmap: str, target: str, min_site: int, min_corpus: int) -> None:
-    """The repeat counts (`bpc` rows) of one partition folder of block rows, written to `target`."""
+def count_partition(source: str, target: str, min_site: int, min_corpus: int) -> None:
+    """The repeat counts (`bpc` rows) of one partition file of block rows, written to `target`."""
+    count_partitions_here([(source, target)], min_site, min_corpus)
+
+
+def count_partitions_here(jobs: list[tuple[str, str]], min_site: int, min_corpus: int) -> None:
+    """A `PartitionCounter` that counts every partition in this process, one after the other, in one
+    in-memory DuckDB capped at `MEMORY_LIMIT` that spills beside the first target."""
     import duckdb
 
+    if not jobs:
+        return
+    spill = f"{jobs[0][1]}.spill"
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        con.execute(f"SET temp_directory = '{target}.spill'")
-        sql = _REPEAT_COUNTS.format(
-            source=f"read_parquet('{source}/*.parquet')",
-            dcmap=f"read_parquet('{dcmap}')",
-            min_site=min_site,
-            min_corpus=min_corpus,
-        )
-        con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)")
+        con.execute(f"SET temp_directory = '{spill}'")
+        con.execute("SET preserve_insertion_order = false")
+        for source, target in jobs:
+            sql = _REPEAT_COUNTS.format(source=source, min_site=min_site, min_corpus=min_corpus)
+            con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)")
     finally:
         con.close()
-    shutil.rmtree(f"{target}.spill", ignore_errors=True)
-
-
-def count_partitions_here(jobs: list[tuple[str, str, str]], min_site: int, min_corpus: int) -> None:
-    """A `PartitionCounter` that counts every partition in this process, one after the other."""
-    for source, dcmap, target in jobs:
-        count_partition(source, dcmap, target, min_site, min_corpus)
+    shutil.rmtree(spill, ignore_errors=True)
 
 
 def _content_signatures(
@@ -648,9 +824,7 @@ def _write_until(writer: _RowFile, start: int, stop: int, empty: np.ndarray) -> 
     return stop
 
 
-def _write_outputs(
-    con, out, p, n, dc, doc_hash, doc_keys, content_sh, site_idx, site_keys, max_cluster
-) -> dict[str, Any]:
+def _write_outputs(con, out, p, n, dups, sites, site_keys, max_cluster) -> dict[str, Any]:
     con.execute("CREATE TABLE bpclusters AS SELECT DISTINCT cluster FROM bpc")
     _save_query(
         con,
@@ -677,29 +851,17 @@ def _write_outputs(
     bp_sig.close()
     bp_cluster.close()
 
-    def save(name: str, array: np.ndarray) -> None:  # one array at a time: each is n int64
-        np.save(out / f"{name}.npy", array)
-
-    for name, keys in (("doc_hash", doc_hash), ("doc_keys", doc_keys)):
-        order = np.argsort(keys, kind="stable")
-        save(f"{name}_sorted", keys[order])
-        save(f"{name}_rank", order.astype(np.int64))
-        save(name, keys)
-        del order
-    save("doc_sig_ok", content_sh >= p.min_content_shingles)
-    sizes = np.bincount(dc, minlength=n)
-    in_dup = sizes[dc] > 1
-    save("dup_root", np.where(in_dup, dc, -1))
-    dup_rank = np.zeros(n, dtype=np.int64)
-    if in_dup.any():
-        o = np.lexsort((np.arange(n), dc))
-        dsorted = dc[o]
-        starts = np.r_[True, dsorted[1:] != dsorted[:-1]]
-        group_start = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
-        del dsorted, starts
-        dup_rank[o] = np.arange(n) - group_start
-        del o, group_start
-    save("dup_rank", np.where(in_dup, dup_rank, -1))
+    nodes, roots = dups
+    dup_root = np.full(n, -1, dtype=np.int64)
+    dup_root[nodes] = roots
+    np.save(out / "dup_root.npy", dup_root)
+    del dup_root
+    order = np.lexsort((nodes, roots))  # members of a cluster together, by rank: the rank in the cluster
+    first = np.flatnonzero(np.r_[True, roots[order][1:] != roots[order][:-1]]) if len(order) else order
+    sizes = np.diff(np.r_[first, len(order)])
+    dup_rank = np.full(n, -1, dtype=np.int64)
+    dup_rank[nodes[order]] = np.arange(len(order)) - np.repeat(first, sizes)
+    np.save(out / "dup_rank.npy", dup_rank)
     del dup_rank
     (out / "text_sig.npy").unlink()  # only the content signatures are kept for streaming lookups
     (out / "node_sig.npy").unlink()
@@ -714,16 +876,16 @@ def _write_outputs(
     blocks, unique_blocks, long_blocks, block_clusters, bp_clusters, bp_blocks = (int(c) for c in counts)
     stats = {
         "documents": n,
-        "sites": int(site_idx.max()) + 1 if n else 0,
+        "sites": sites if n else 0,
         "blocks": blocks,
         "unique_blocks": unique_blocks,
         "long_blocks": long_blocks,
         "block_clusters": block_clusters,
         "boilerplate_clusters": bp_clusters,
         "boilerplate_blocks": bp_blocks,
-        "duplicate_documents": int(in_dup.sum()),
-        "duplicate_clusters": int(((sizes > 1) & (np.arange(n) == dc)).sum()) if n else 0,
-        "largest_duplicate_clusters": _largest_duplicates(out, sizes),
+        "duplicate_documents": len(nodes),
+        "duplicate_clusters": len(first),
+        "largest_duplicate_clusters": _largest_duplicates(out, roots[order[first]], sizes),
         "largest_block_clusters": _largest_blocks(con),
     }
     for kind, rows in (("duplicate", stats["largest_duplicate_clusters"]), ("block", stats["largest_block_clusters"])):
@@ -747,9 +909,10 @@ def _count(con, sql: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
 
 
-def _save_query(con, out: Path, sql: str, columns: dict[str, str]) -> None:
+def _save_query(con, out: Path, sql: str, columns: dict[str, str], version: tuple[int, int] = (2, 0)) -> None:
     """Stream the result of `sql` into one `.npy` file per column (`name: dtype`, in column order)."""
-    files = [_RowFile(out / f"{name}.npy", _count(con, sql), None, dtype) for name, dtype in columns.items()]
+    rows = _count(con, sql)
+    files = [_RowFile(out / f"{name}.npy", rows, None, dtype, version) for name, dtype in columns.items()]
     for batch in _batches(con, sql, CHUNK_ROWS):
         for k, f in enumerate(files):
             f.write(batch.column(k).to_numpy().astype(f.dtype, copy=False))
@@ -776,16 +939,16 @@ def _save_site_counts(con, out: Path, site_keys: np.ndarray, p: DedupParams) -> 
     con.execute("DROP TABLE sk")
 
 
-def _largest_duplicates(out: Path, sizes: np.ndarray, top: int = 5) -> list[dict[str, Any]]:
+def _largest_duplicates(out: Path, roots: np.ndarray, sizes: np.ndarray, top: int = 5) -> list[dict[str, Any]]:
+    """The `top` largest duplicate clusters (`roots`, their `sizes`), largest first, then by rank."""
     import pyarrow.ipc as ipc
 
-    if not len(sizes) or sizes.max() < 2:
+    if not len(sizes):
         return []
-    ranks = np.lexsort((np.arange(len(sizes)), -sizes))[:top]
-    ranks = ranks[sizes[ranks] > 1]
+    largest = np.lexsort((roots, -sizes))[:top]
     with pa.memory_map(str(out / "doc_ids.arrow")) as source:
         ids = ipc.open_file(source).read_all().column(0)
-        return [{"cluster": ids[int(r)].as_py(), "size": int(sizes[r])} for r in ranks]
+        return [{"cluster": ids[int(roots[k])].as_py(), "size": int(sizes[k])} for k in largest]
 
 
 def _largest_blocks(con, top: int = 5) -> list[dict[str, Any]]:

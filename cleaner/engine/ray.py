@@ -368,7 +368,7 @@ def _build_index(fingerprints: str, folder: str, config: Config) -> tuple[Any, i
     shards.close()
     counted: list[int] = []
 
-    def counter(jobs: list[tuple[str, str, str]], min_site: int, min_corpus: int) -> None:
+    def counter(jobs: list[tuple[str, str]], min_site: int, min_corpus: int) -> None:
         counted.append(len(jobs))
         _count_on_ray(jobs, min_site, min_corpus)
 
@@ -406,7 +406,7 @@ def _exists(path: str) -> bool:
     return os.path.exists(path)
 
 
-def _count_on_ray(jobs: list[tuple[str, str, str]], min_site: int, min_corpus: int) -> None:
+def _count_on_ray(jobs: list[tuple[str, str]], min_site: int, min_corpus: int) -> None:
     """The build's `PartitionCounter` on Ray: one task per partition file; the build's task waits for them."""
     import ray
 
