@@ -40,6 +40,7 @@ import pyarrow as pa
 from cleaner.dedup import banding
 from cleaner.dedup.normalize import site_hash
 from cleaner.dedup.params import DedupParams
+from cleaner.heap import large_arrays_returned
 
 log = logging.getLogger("cleaner")
 
@@ -358,29 +359,12 @@ def build(
     unrelated pages). `counter` runs the per-site repeat counting of partitions
     elsewhere (see `_count_repeats`); without it, it runs here.
     """
-    _return_freed_memory()
-    con = connect(workdir, memory_limit, threads)
-    try:
-        return _build(con, shards, out, p, verify, max_cluster, workdir, counter)
-    finally:
-        con.close()
-
-
-def _return_freed_memory() -> None:
-    """glibc only: large blocks come from `mmap` and small frees are trimmed at once, for the whole process.
-
-    The build allocates and frees arrays of a few to a few hundred MB in turn; glibc's default raises its mmap
-    threshold after the first such free, so later ones stay in the heap, are not returned, and the RSS grew
-    with the corpus (370 against 318 MiB at 100k generated pages; benchmarks/README.md).
-    """
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 128 << 10)  # M_MMAP_THRESHOLD: fixed, no longer raised by frees
-        libc.mallopt(-1, 0)  # M_TRIM_THRESHOLD
-    except (OSError, AttributeError):
-        pass
+    with large_arrays_returned():
+        con = connect(workdir, memory_limit, threads)
+        try:
+            return _build(con, shards, out, p, verify, max_cluster, workdir, counter)
+        finally:
+            con.close()
 
 
 class _Steps:
