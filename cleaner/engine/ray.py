@@ -42,6 +42,7 @@ from typing import Any
 from cleaner.config import Config, dedup_params
 from cleaner.engine.run import RunContext, RunSummary, run_record
 from cleaner.errors import ConfigError
+from cleaner.heap import release_freed
 
 log = logging.getLogger("cleaner")
 BATCH_SIZE = 32
@@ -234,7 +235,7 @@ def _fingerprint_batch(batch: dict[str, Any], *, config: Config) -> dict[str, An
 
     fps = [pickle.dumps(o) for o in outcomes if not isinstance(o, worker.Failure)]
     table = pa.table({"fp": pa.array(fps, pa.binary())})
-    _release_free_memory()
+    release_freed()
     return table
 
 
@@ -261,28 +262,8 @@ def _clean_batch(batch: dict[str, Any], *, config: Config, holder: list[Any], sc
         # final read of the tally (calls from different callers are not ordered)
         ray.get(tally.add.remote(runs, (part, failures, notices)))
     table = rows_table(rows, schema)
-    _release_free_memory()
+    release_freed()
     return table
-
-
-def _release_free_memory() -> None:
-    """Give the heap freed by a batch back to the system: glibc's `malloc_trim` and Arrow's pool.
-
-    A Ray worker lives for the whole run, and without it its own memory grew with the pages it had
-    cleaned (about 10 MiB per 10k pages of a run: freed memory the allocators kept, as the memos clear
-    at their bounds and refill, and each output file's rows are freed once it is written).
-    """
-    import ctypes
-    import ctypes.util
-
-    import pyarrow as pa
-
-    if "trim" not in _process:
-        libc = ctypes.util.find_library("c")
-        _process["trim"] = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
-    if _process["trim"] is not None:
-        _process["trim"](0)
-    pa.default_memory_pool().release_unused()
 
 
 def _runs(files: list[int], pages: list[int], lasts: list[bool]) -> list[tuple[int, int, int, bool]]:
