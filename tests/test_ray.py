@@ -177,3 +177,19 @@ def test_a_work_folder_a_node_cannot_see_stops_the_run(ray_instance, corpus, tmp
     with pytest.raises(ConfigError, match=r"not visible from 1 node.*a-node-without-it.*set TMPDIR"):
         run([str(corpus)], str(tmp_path / "out") + "/", Config(engine="ray"), progress=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_dup_verify_reaches_the_ray_build_and_gives_the_local_rows(ray_instance, corpus, tmp_path, monkeypatch):
+    from cleaner.engine import ray as ray_engine
+
+    built: list[tuple] = []
+    real = ray_engine._build_on_ray
+    monkeypatch.setattr(ray_engine, "_build_on_ray", lambda *a: built.append(real(*a)) or built[-1])
+    config = Config(repeat_min_docs=3, dup_verify=True)
+    run([str(corpus)], str(tmp_path / "local") + "/", config, progress=False)
+    run([str(corpus)], str(tmp_path / "ray") + "/", config.replace(engine="ray"), progress=False)
+
+    assert len(built) == 1
+    assert "dup_verify_rejected" in built[0][0].stats  # the index was built with verification
+    local_rows, local_clusters = rows(tmp_path / "local")
+    assert rows(tmp_path / "ray") == (local_rows, local_clusters) and local_clusters
