@@ -293,12 +293,7 @@ def walk(html: str) -> Walk:
             kind = open_kinds.pop()
             if kind >= _BLOCK:
                 if buffer:
-                    text = buffer[0] if len(buffer) == 1 else "".join(buffer)
-                    buffer.clear()
-                    if not text.isspace():
-                        text = " ".join(text.split())
-                        if text:
-                            raws.append((text, owner, min(link_chars, len(text)), anchors))
+                    _end_block(buffer, raws, owner, link_chars, anchors)
                     link_chars = anchors = 0
             elif kind == _LINK:
                 links -= 1
@@ -347,12 +342,7 @@ def walk(html: str) -> Walk:
             text = node.text
         else:
             if buffer:
-                text = buffer[0] if len(buffer) == 1 else "".join(buffer)
-                buffer.clear()
-                if not text.isspace():
-                    text = " ".join(text.split())
-                    if text:
-                        raws.append((text, owner, min(link_chars, len(text)), anchors))
+                _end_block(buffer, raws, owner, link_chars, anchors)
                 link_chars = anchors = 0
             serial += 1
             parent = owner
@@ -416,13 +406,20 @@ def walk(html: str) -> Walk:
             if links:
                 link_chars += len(text.strip())
     if buffer:
-        text = "".join(buffer)
-        if not text.isspace():
-            text = " ".join(text.split())
-            if text:
-                raws.append((text, owner, min(link_chars, len(text)), anchors))
+        _end_block(buffer, raws, owner, link_chars, anchors)
     found.max_depth = max_depth
     return found
+
+
+def _end_block(buffer: list[str], raws: list[_Raw], owner: _Frame, link_chars: int, anchors: int) -> None:
+    """End the block `owner` owns: the text gathered in `buffer` becomes one raw block, its white space
+    collapsed (none if it is only white space), and `buffer` is emptied. The caller resets its counts."""
+    text = buffer[0] if len(buffer) == 1 else "".join(buffer)
+    buffer.clear()
+    if not text.isspace():
+        text = " ".join(text.split())
+        if text:
+            raws.append((text, owner, min(link_chars, len(text)), anchors))
 
 
 def _pre_lines(
@@ -432,12 +429,7 @@ def _pre_lines(
     and anchors counted since the last block (reset when a line ends one)."""
     for i, line in enumerate(text.split("\n")):
         if i and buffer:
-            joined = "".join(buffer)
-            buffer.clear()
-            if not joined.isspace():
-                joined = " ".join(joined.split())
-                if joined:
-                    raws.append((joined, owner, min(link_chars, len(joined)), anchors))
+            _end_block(buffer, raws, owner, link_chars, anchors)
             link_chars = anchors = 0
         buffer.append(line)
     return link_chars, anchors
