@@ -1,6 +1,7 @@
-"""The compiled DOM walk (cleaner/extract/_walk.pyx) against the Python walk it mirrors (`dom.walk_tree`):
-the same `Walk` on the shipped HTML, on handmade edge cases and on generated pages; and the install
-under test did build it, so the fast path is the one these tests and CI run."""
+"""The compiled DOM walk and block loops (cleaner/extract/_walk.pyx) against the Python they mirror
+(`dom.walk_tree`, `dom.word_counts`, `dom.markup_blocks`): the same `Walk`, word counts and blocks on the
+shipped HTML, on handmade edge cases and on generated pages; and the install under test did build
+them, so the fast path is the one these tests and CI run."""
 
 from __future__ import annotations
 
@@ -82,12 +83,29 @@ def walks(html: str) -> tuple[dom.Walk, dom.Walk]:
 
 
 def assert_same(html: str) -> None:
+    """The compiled walk, word counts and blocks equal the Python ones on `html`."""
+    from cleaner.extract import _walk
+
     python, compiled = walks(html)
     assert compiled == python  # a dataclass: every field (raws, candidates, parents, metadata, depth)
+    counts = dom.word_counts(python)
+    assert _walk.word_counts(compiled) == counts
+    assert compiled.first_raw == python.first_raw  # word_counts fills it
+    container = dom.choose_container(counts, python.candidates, threads=dom.comment_threads(python))
+    assert _walk.markup_blocks(compiled, counts, container) == dom.markup_blocks(python, counts, container)
 
 
 def test_the_install_built_the_compiled_walk():
-    assert dom._compiled_walk() is not None, "cleaner/extract/_walk.pyx was not compiled: reinstall (pip install -e .)"
+    from cleaner.extract import _walk
+
+    for name, python in [
+        ("walk_root", dom.walk_tree),
+        ("word_counts", dom.word_counts),
+        ("markup_blocks", dom.markup_blocks),
+    ]:
+        assert dom._compiled(name, python) is getattr(_walk, name), (
+            "cleaner/extract/_walk.pyx is not built: pip install -e ."
+        )
 
 
 @pytest.mark.parametrize("name", sorted(EDGE_CASES))
@@ -98,6 +116,9 @@ def test_same_walk_on_edge_cases(name):
 def test_edge_cases_are_not_empty():
     python, _ = walks(EDGE_CASES["section subheadings"])
     assert python.raws and python.candidates
+    blocks = dom.blocks_of(python)
+    assert [b.text for b in blocks] == [r[0] for r in python.raws]
+    assert any(b.markup.tokens for b in blocks)
     python, _ = walks(EDGE_CASES["head metadata"])
     assert python.title == "The title" and python.metas and python.json_ld
 
@@ -113,6 +134,11 @@ def test_walk_uses_the_compiled_walk_and_matches_it():
     html = (ROOT / "fixtures" / "html" / "recipe.html").read_text(encoding="utf-8")
     python, _ = walks(html)
     assert dom.walk(html) == python
+    blocks = dom.blocks_of(dom.walk(html))
+    counts = dom.word_counts(python)
+    container = dom.choose_container(counts, python.candidates, threads=dom.comment_threads(python))
+    assert container is not None and any(b.markup.in_article for b in blocks)
+    assert blocks == dom.markup_blocks(python, counts, container)
 
 
 _TAGS = ["div", "p", "span", "a", "li", "ul", "h2", "h3", "pre", "br", "table", "td", "nav", "script", "b", "time"]

@@ -327,3 +327,137 @@ def walk_root(_Element root, found):
     if buffer:
         _end_block(buffer, raws, owner, link_chars, anchors)
     found.max_depth = max_depth
+
+
+cdef extern from "Python.h":
+    int PyObject_GenericSetAttr(object target, object name, object value) except -1
+
+
+cdef inline bint _linked_headline(str text, long link_chars, long anchors):
+    """`dom._linked_headline` with its defaults (4 to 25 words, 0.8 link text, 4 words a link)."""
+    cdef long words = text.count(" ") + 1
+    return link_chars >= 0.8 * len(text) and 4 <= words <= 25 and words >= 4 * anchors
+
+
+def word_counts(found):
+    """`dom.word_counts`, compiled: the prose and other words in each counted element, and the page's prose."""
+    cdef dict prose_in = {}
+    cdef dict junk_in = {}
+    cdef long total_prose = 0, words, link_chars, group, counted, previous_group = -2
+    cdef bint listed, prose, previous_headline = False
+    cdef set story_lists = set()
+    cdef dict first = found.first_raw
+    cdef list raws = found.raws
+    cdef Py_ssize_t index
+    cdef str text
+    cdef tuple raw, frame, context
+    ends = dom._ENDS
+    for index in range(len(raws)):
+        raw = raws[index]
+        text = raw[0]
+        frame = raw[1]
+        link_chars = raw[2]
+        words = text.count(" ") + 1
+        context = frame[3]
+        group = context[3]
+        listed = group >= 0 and context[1] and not context[2]
+        headline = _linked_headline(text, link_chars, raw[3])
+        if listed and headline:
+            story_lists.add(group)
+        prose = (
+            link_chars < 0.5 * len(text)
+            and ((words >= 8 and text[len(text) - 1] in ends) or words >= 25)
+            and not (listed and group in story_lists)
+            and not (previous_group == group and previous_headline)
+        )
+        if prose:
+            total_prose += words
+        counted = frame[5]
+        if counted >= 0:
+            bucket = prose_in if prose else junk_in
+            bucket[counted] = bucket.get(counted, 0) + words
+            if counted not in first:
+                first[counted] = index
+        previous_group = group
+        previous_headline = headline
+    parents = found.parents
+    for serial in reversed(found.candidates):
+        parent = parents[serial]
+        if parent >= 0:
+            for bucket in (prose_in, junk_in):
+                if serial in bucket:
+                    bucket[parent] = bucket.get(parent, 0) + bucket[serial]
+            if serial in first and first[serial] < first.get(parent, len(raws)):
+                first[parent] = first[serial]
+    return prose_in, junk_in, total_prose
+
+
+def markup_blocks(found, counts, container):
+    """`dom.markup_blocks`, compiled: the blocks with their `Markup`, the container chosen."""
+    candidates = found.candidates
+    cdef dict parents = found.parents
+    depth_of_container = candidates[container][0] if container is not None else 0
+    cdef dict furniture = {}
+    cdef dict inside_of = {-1: False}
+    if container is not None:
+        inside_of[container] = True
+    cdef list blocks = []
+    cdef dict markups = {}
+    cdef dict kept_inside = {}
+    cdef dict kept_outside = {}
+    cdef dict kept
+    cdef list path
+    cdef list raws = found.raws
+    cdef Py_ssize_t i
+    cdef long link_chars
+    cdef tuple raw, frame
+    cdef str text
+    is_inside = None
+    kept_tokens = dom.kept_tokens
+    Markup = dom.Markup
+    Block = dom.Block
+    new_block = Block.__new__
+    py_round = round
+    for i in range(len(raws)):
+        raw = raws[i]
+        text = raw[0]
+        frame = raw[1]
+        link_chars = raw[2]
+        depth = frame[0]
+        tag = frame[1]
+        context = frame[3]
+        frame_tokens = frame[4]
+        counted = frame[5]
+        if container is not None:
+            is_inside = inside_of.get(counted)
+            if is_inside is None:
+                path = []
+                serial = counted
+                while serial not in inside_of:
+                    path.append(serial)
+                    serial = parents[serial]
+                is_inside = inside_of[serial]
+                for serial in path:
+                    inside_of[serial] = is_inside
+        tokens = ()
+        if frame_tokens:
+            kept = kept_inside if is_inside else kept_outside
+            tokens = kept.get(id(frame_tokens))
+            if tokens is None:
+                cut = depth_of_container if is_inside else -1
+                tokens = kept[id(frame_tokens)] = kept_tokens(frame_tokens, cut, furniture, counts)
+        density = py_round(<object>(<double>link_chars / len(text)), 3) if link_chars else 0.0
+        key = (tag, context, depth, density, tokens, is_inside)
+        markup = markups.get(key)
+        if markup is None:
+            heading, in_list, in_table, group = context
+            markup = markups[key] = Markup(
+                tag if tag != "#root" else "body", heading, in_list, in_table, depth, density, group, tokens, is_inside
+            )
+        block = new_block(Block)  # a frozen dataclass: its fields are set as its own __init__ sets them
+        PyObject_GenericSetAttr(block, "index", i)
+        PyObject_GenericSetAttr(block, "line", i + 1)
+        PyObject_GenericSetAttr(block, "text", text)
+        PyObject_GenericSetAttr(block, "markup", markup)
+        blocks.append(block)
+    return blocks

@@ -267,7 +267,7 @@ def walk(html: str) -> Walk:
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return found
     if root is not None:
-        (_compiled_walk() or walk_tree)(root, found)
+        _compiled("walk_root", walk_tree)(root, found)
     return found
 
 
@@ -421,18 +421,20 @@ def walk_tree(root, found: Walk) -> None:
     found.max_depth = max_depth
 
 
-_COMPILED: list = []
+_COMPILED: dict = {}
 
 
-def _compiled_walk():
-    """`cleaner.extract._walk.walk_root` (the same walk, compiled) if it is built, else None."""
-    if not _COMPILED:
+def _compiled(name: str, fallback):
+    """The compiled twin of `fallback` (`cleaner.extract._walk.<name>`) if the install built it, else `fallback`."""
+    known = _COMPILED.get(name)
+    if known is None:
         try:
-            from cleaner.extract._walk import walk_root
+            from cleaner.extract import _walk
+
+            known = _COMPILED[name] = getattr(_walk, name)
         except ImportError:
-            walk_root = None
-        _COMPILED.append(walk_root)
-    return _COMPILED[0]
+            known = _COMPILED[name] = fallback
+    return known
 
 
 def _end_block(buffer: list[str], raws: list[_Raw], owner: _Frame, link_chars: int, anchors: int) -> None:
@@ -628,15 +630,46 @@ def is_furniture(prose: int, junk: int, total_prose: int, *, min_words: int = 20
     return prose < min_words or prose <= junk or prose < min_share * total_prose
 
 
+def kept_tokens(
+    frame_tokens: tuple[tuple[int, str, int], ...],
+    cut: int,
+    furniture: dict[int, bool],
+    counts: tuple[dict[int, int], dict[int, int], int],
+) -> tuple[str, ...]:
+    """The tokens of a block's ancestors that it carries: those of elements deeper than `cut` (the
+    container's depth inside it, -1 outside) that are `PROSE_TOKENS` or sit on furniture
+    (`is_furniture`, remembered per element in `furniture`), each once, in order."""
+    prose_in, junk_in, total_prose = counts
+    kept = []
+    for depth, token, serial in frame_tokens:
+        if depth > cut:
+            if token in PROSE_TOKENS:
+                kept.append(token)
+                continue
+            known = furniture.get(serial)
+            if known is None:
+                known = furniture[serial] = is_furniture(prose_in.get(serial, 0), junk_in.get(serial, 0), total_prose)
+            if known:
+                kept.append(token)
+    return tuple(dict.fromkeys(kept))
+
+
 def blocks_of(found: Walk) -> list[Block]:
-    """The walk's blocks with their `Markup`; `Block.line` is the paragraph number.
+    """The walk's blocks with their `Markup`; `Block.line` is the paragraph number."""
+    counts = _compiled("word_counts", word_counts)(found)
+    container = choose_container(counts, found.candidates, threads=comment_threads(found))
+    return _compiled("markup_blocks", markup_blocks)(found, counts, container)
+
+
+def markup_blocks(
+    found: Walk, counts: tuple[dict[int, int], dict[int, int], int], container: int | None
+) -> list[Block]:
+    """The blocks of `found` with their `Markup`, the article `container` chosen (the reference loop, in
+    Python; `blocks_of` runs its compiled twin where it is built).
 
     Whether an element is inside the container is worked out once per counted element, its
     tokens once per box."""
-    counts = word_counts(found)
-    prose_in, junk_in, total_prose = counts
     candidates, parents = found.candidates, found.parents
-    container = choose_container(counts, candidates, threads=comment_threads(found))
     depth_of_container = candidates[container][0] if container is not None else 0
     furniture: dict[int, bool] = {}  # serial -> `is_furniture`, for the token carriers asked about
     inside_of: dict[int, bool] = {-1: False}  # counted element -> whether it is (in) the container
@@ -652,22 +685,6 @@ def blocks_of(found: Walk) -> list[Block]:
         for serial in path:
             inside_of[serial] = known
         return known
-
-    def tokens_of(frame_tokens: tuple[tuple[int, str, int], ...], cut: int) -> tuple[str, ...]:
-        kept = []
-        for depth, token, serial in frame_tokens:
-            if depth > cut:
-                if token in PROSE_TOKENS:
-                    kept.append(token)
-                    continue
-                known = furniture.get(serial)
-                if known is None:
-                    known = furniture[serial] = is_furniture(
-                        prose_in.get(serial, 0), junk_in.get(serial, 0), total_prose
-                    )
-                if known:
-                    kept.append(token)
-        return tuple(dict.fromkeys(kept))
 
     blocks = []
     markups: dict[tuple, Markup] = {}  # Markup is frozen: blocks with the same features share one
@@ -687,7 +704,8 @@ def blocks_of(found: Walk) -> list[Block]:
             kept = kept_inside if is_inside else kept_outside
             tokens = kept.get(id(frame_tokens))  # type: ignore[assignment]
             if tokens is None:
-                tokens = kept[id(frame_tokens)] = tokens_of(frame_tokens, depth_of_container if is_inside else -1)
+                cut = depth_of_container if is_inside else -1
+                tokens = kept[id(frame_tokens)] = kept_tokens(frame_tokens, cut, furniture, counts)
         density = round(link_chars / len(text), 3) if link_chars else 0.0
         key = (tag, context, depth, density, tokens, is_inside)
         markup = markups.get(key)
