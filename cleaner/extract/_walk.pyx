@@ -333,6 +333,21 @@ cdef extern from "Python.h":
     int PyObject_GenericSetAttr(object target, object name, object value) except -1
 
 
+cdef tuple _BLOCK_FIELDS = ("index", "line", "text", "markup")
+cdef tuple _MARKUP_FIELDS = ("tag", "heading", "in_list", "in_table", "depth", "link_density", "group", "tokens", "in_article")
+_new = object.__new__
+
+
+cdef object _frozen(type cls, tuple names, tuple values):
+    """An instance of the frozen, slotted dataclass `cls` (`Block`, `Markup`), its fields set as its own
+    ``__init__`` sets them (``object.__setattr__``) without running Python code; `values` has every field."""
+    instance = _new(cls)
+    cdef Py_ssize_t k
+    for k in range(len(names)):
+        PyObject_GenericSetAttr(instance, names[k], values[k])
+    return instance
+
+
 cdef inline bint _linked_headline(str text, long link_chars, long anchors):
     """`dom._linked_headline` with its defaults (4 to 25 words, 0.8 link text, 4 words a link)."""
     cdef long words = text.count(" ") + 1
@@ -416,7 +431,6 @@ def markup_blocks(found, counts, container):
     kept_tokens = dom.kept_tokens
     Markup = dom.Markup
     Block = dom.Block
-    new_block = Block.__new__
     py_round = round
     for i in range(len(raws)):
         raw = raws[i]
@@ -451,13 +465,10 @@ def markup_blocks(found, counts, container):
         markup = markups.get(key)
         if markup is None:
             heading, in_list, in_table, group = context
-            markup = markups[key] = Markup(
-                tag if tag != "#root" else "body", heading, in_list, in_table, depth, density, group, tokens, is_inside
+            markup = markups[key] = _frozen(
+                Markup,
+                _MARKUP_FIELDS,
+                (tag if tag != "#root" else "body", heading, in_list, in_table, depth, density, group, tokens, is_inside),
             )
-        block = new_block(Block)  # a frozen dataclass: its fields are set as its own __init__ sets them
-        PyObject_GenericSetAttr(block, "index", i)
-        PyObject_GenericSetAttr(block, "line", i + 1)
-        PyObject_GenericSetAttr(block, "text", text)
-        PyObject_GenericSetAttr(block, "markup", markup)
-        blocks.append(block)
+        blocks.append(_frozen(Block, _BLOCK_FIELDS, (i, i + 1, text, markup)))
     return blocks
