@@ -70,10 +70,11 @@ cdef str _text_run(tree.xmlNode* node):
         return None
     cdef tree.xmlNode* following = _text_node(node.next)
     if following is NULL:
-        return _decode(<const char*>node.content) if node.content[0] != 0 else None
+        return _decode(<const char*>node.content) if node.content is not NULL and node.content[0] != 0 else None
     parts = []
     while node is not NULL:
-        parts.append(<bytes>(<const char*>node.content))
+        if node.content is not NULL:
+            parts.append(<bytes>(<const char*>node.content))
         node = _text_node(node.next)
     joined = b"".join(parts)
     return joined.decode("utf-8") if joined else None
@@ -88,7 +89,7 @@ cdef object _attribute(tree.xmlNode* node, const char* name, _Document doc):
             if child is NULL:
                 return ""
             if child.next is NULL and (child.type == tree.XML_TEXT_NODE or child.type == tree.XML_CDATA_SECTION_NODE):
-                return _decode(<const char*>child.content)
+                return _decode(<const char*>child.content) if child.content is not NULL else ""
             return elementFactory(doc, node).get(_decode(name))
         attr = attr.next
     return None
