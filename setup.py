@@ -5,7 +5,9 @@ headers; where it cannot be built (no C compiler, no Cython), the install goes o
 the same walk in Python (`cleaner.extract.dom.walk_tree`), which gives the same output, slower.
 """
 
-from setuptools import find_packages, setup
+from pathlib import Path
+
+from setuptools import find_namespace_packages, setup
 
 
 def walk_extension() -> list:
@@ -24,9 +26,16 @@ def walk_extension() -> list:
     return extensions
 
 
+def packages() -> list[str]:
+    """The code's packages, its data folders, and the shipped packs (rules/, installed as cleaner/rules)."""
+    code = find_namespace_packages(include=["cleaner", "cleaner.*"], exclude=["*__pycache__*"])
+    packs = [".".join(("cleaner", *folder.parts)) for folder in sorted(Path("rules").rglob("*")) if folder.is_dir()]
+    return [*code, "cleaner.rules", *packs]
+
+
 setup(
-    packages=[*find_packages(include=["cleaner", "cleaner.*"]), "cleaner.rules"],
-    package_dir={"cleaner.rules": "rules"},  # the shipped packs, read by cleaner.rules.builtin_rules_dir
-    package_data={"cleaner": ["py.typed", "data/*"], "cleaner.rules": ["**/*.toml"]},
+    packages=packages(),
+    package_dir={"cleaner.rules": "rules"},  # read by cleaner.rules.builtin_rules_dir
+    package_data={"": ["*.toml", "py.typed"], "cleaner.data": ["*"]},
     ext_modules=walk_extension(),
 )
