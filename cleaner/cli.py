@@ -319,11 +319,13 @@ COMMANDS: list[Command] = [
 
 def build_parser() -> argparse.ArgumentParser:
     from cleaner import __version__
+    from cleaner.extract import dom
 
+    walk = "compiled" if dom.compiled() else "in Python: not compiled at install"
     parser = argparse.ArgumentParser(
         prog="cleaner", description="Turn scraped news pages into clean, deduplicated Parquet."
     )
-    parser.add_argument("--version", action="version", version=f"cleaner {__version__}")
+    parser.add_argument("--version", action="version", version=f"cleaner {__version__} (HTML walk {walk})")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-q", "--quiet", action="store_true", help="errors only, no progress bar")
     common.add_argument("-v", "--verbose", action="store_true", help="more detail")

@@ -95,8 +95,14 @@ def assert_same(html: str) -> None:
     assert _walk.markup_blocks(compiled, counts, container) == dom.markup_blocks(python, counts, container)
 
 
-def test_the_install_built_the_compiled_walk():
+def test_the_install_built_the_compiled_walk(capsys):
+    from cleaner.cli import main
     from cleaner.extract import _walk
+
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip().endswith("(HTML walk compiled)")
+    assert dom.compiled()
 
     for name, python in [
         ("walk_root", dom.walk_tree),

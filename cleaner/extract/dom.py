@@ -424,6 +424,11 @@ def walk_tree(root, found: Walk) -> None:
 _COMPILED: dict = {}
 
 
+def compiled() -> bool:
+    """Whether this install built the compiled walk (`cleaner/extract/_walk.pyx`); `cleaner --version` says."""
+    return _compiled("walk_root", walk_tree) is not walk_tree
+
+
 def _compiled(name: str, fallback):
     """The compiled twin of `fallback` (`cleaner.extract._walk.<name>`) if the install built it, else `fallback`."""
     known = _COMPILED.get(name)
